@@ -1,0 +1,20 @@
+import type { HostCapabilities } from './lib/host.ts';
+import type { RunContext } from './lib/recorder.ts';
+import type { SubCategoryId } from './manifest.schema.ts';
+
+/** One generator: a real, harmless activity that proves one or more sub-categories. */
+export interface Generator {
+  /** snake_case name used on the command line. */
+  name: string;
+  /** One sentence: what it does. */
+  summary: string;
+  subCategories: SubCategoryId[];
+  /** Generators that do not need root run as `nobody` when started as root. */
+  needsRoot: boolean;
+  /** What on the host it creates or reads, all removed again. */
+  touches: string;
+  /** Why this host cannot run it at all (missing kernel feature or command), else undefined. */
+  unavailable: (host: HostCapabilities) => string | undefined;
+  /** Performs and records the activity; registers cleanups on ctx before creating anything. */
+  run: (ctx: RunContext, host: HostCapabilities) => Promise<void>;
+}

@@ -1,0 +1,89 @@
+/**
+ * Every artifact a run creates carries its run id (etm-<8 hex>) in its name, so what is left
+ * after a run can be found, and removed by the root parent, without touching anything else.
+ */
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { whichSystem } from './commands.ts';
+import { lookupUser } from './host.ts';
+
+const UNIT_DIR = '/etc/systemd/system';
+const CRON_SPOOL = '/var/spool/cron/crontabs';
+
+function entries(dir: string, prefix: string): string[] {
+  try {
+    return readdirSync(dir)
+      .filter((name) => name.startsWith(prefix))
+      .map((name) => join(dir, name));
+  } catch {
+    return [];
+  }
+}
+
+function groupExists(name: string): boolean {
+  try {
+    return readFileSync('/etc/group', 'utf8')
+      .split('\n')
+      .some((line) => line.startsWith(`${name}:`));
+  } catch {
+    return false;
+  }
+}
+
+/** Processes whose command line carries the run id (payloads and helpers are tagged with it). */
+function taggedProcesses(runId: string): number[] {
+  const pids: number[] = [];
+  for (const name of entries('/proc', '')) {
+    const pid = Number(name.slice('/proc/'.length));
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (cmdline.includes(runId)) pids.push(pid);
+    } catch {
+      // exited meanwhile, or not ours to read
+    }
+  }
+  return pids;
+}
+
+/** Describes what of a run is still on the host; empty when it left nothing behind. */
+export function findLeftovers(runId: string): string[] {
+  const found = [
+    ...entries(tmpdir(), `${runId}-`),
+    ...entries(UNIT_DIR, runId),
+    ...entries(CRON_SPOOL, runId),
+  ];
+  if (lookupUser(runId) !== undefined) found.push(`user ${runId}`);
+  if (groupExists(runId)) found.push(`group ${runId}`);
+  for (const pid of taggedProcesses(runId)) found.push(`process ${pid}`);
+  return found;
+}
+
+/** Removes whatever a run left (after a crash or kill -9 of its worker). Returns what remains. */
+export function removeLeftovers(runId: string): string[] {
+  for (const pid of taggedProcesses(runId)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  const userdel = whichSystem('userdel');
+  if (userdel !== undefined && lookupUser(runId) !== undefined) {
+    spawnSync(userdel, [runId], { stdio: 'ignore' });
+  }
+  const groupdel = whichSystem('groupdel');
+  if (groupdel !== undefined && groupExists(runId)) {
+    spawnSync(groupdel, [runId], { stdio: 'ignore' });
+  }
+  for (const path of [
+    ...entries(tmpdir(), `${runId}-`),
+    ...entries(UNIT_DIR, runId),
+    ...entries(CRON_SPOOL, runId),
+  ]) {
+    rmSync(path, { recursive: true, force: true });
+  }
+  return findLeftovers(runId);
+}
