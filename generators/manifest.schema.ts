@@ -386,7 +386,6 @@ export const ManifestSchema = z.strictObject({
     argv: z.array(z.string()),
     pid,
     uid: id,
-    dryRun: z.boolean(),
     repeat: z.number().int().positive(),
   }),
   runs: z.array(RunSchema),

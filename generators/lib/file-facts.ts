@@ -38,3 +38,11 @@ export function contentFacts(data: Uint8Array): {
 export function sha256Hex(data: Uint8Array | string): string {
   return createHash('sha256').update(data).digest('hex');
 }
+
+/** dev_t as "major:minor" (glibc's gnu_dev_major/minor encoding). */
+export function deviceString(dev: number): string {
+  const d = BigInt(dev);
+  const major = ((d >> 8n) & 0xfffn) | ((d >> 32n) & ~0xfffn);
+  const minor = (d & 0xffn) | ((d >> 12n) & ~0xffn);
+  return `${major}:${minor}`;
+}

@@ -1,0 +1,417 @@
+/**
+ * npm run generate -- <generator...|all> [--out <file>] [--repeat <n>] [--dry-run]
+ * Runs generators (each in its own worker process), prints progress on stderr and writes the
+ * manifest; `--list` describes every generator and whether this host can run it.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Generator } from './generator.types.ts';
+import { isoNow } from './lib/clock.ts';
+import { newRunId, skippedRun } from './lib/execute.ts';
+import { type HostCapabilities, hostInfo, probeHost } from './lib/host.ts';
+import { findLeftovers, removeLeftovers } from './lib/leftovers.ts';
+import {
+  MANIFEST_SCHEMA_VERSION,
+  type Manifest,
+  parseManifest,
+  type Run,
+  RunSchema,
+} from './manifest.schema.ts';
+import { GENERATORS } from './registry.ts';
+
+export const HELP = {
+  usage: [
+    'npm run generate -- <generator...|all> [--out <file>] [--repeat <n>] [--dry-run] [--verbose]',
+    'npm run generate -- --list [--json]',
+  ],
+  args: [['<generator...|all>', 'Generators to run, by name (see --list), or all of them.']],
+  flags: [
+    [
+      '--list',
+      'Lists every generator, its sub-categories, whether it needs root, what it touches, and whether this host can run it.',
+    ],
+    [
+      '--out <file>',
+      'Writes the manifest to this file and the summary table to stdout; without it the manifest goes to stdout and the table to stderr.',
+    ],
+    ['--repeat <n>', 'Runs each generator n times (1 to 100), each time with a new run id.'],
+    [
+      '--dry-run',
+      'Shows what would run, as which user, and what cannot run here, without doing anything.',
+    ],
+    ['--json', 'With --list or --dry-run: prints one JSON object per generator per line.'],
+    ['--verbose', 'Shows stack traces of unexpected errors.'],
+    ['--help', 'Shows this help.'],
+  ],
+} as const;
+
+export function helpText(): string {
+  const width = Math.max(...[...HELP.args, ...HELP.flags].map(([f]) => f.length)) + 2;
+  return [
+    'Usage:',
+    ...HELP.usage.map((u) => `  ${u}`),
+    '',
+    'Arguments:',
+    ...HELP.args.map(([f, d]) => `  ${f.padEnd(width)}${d}`),
+    '',
+    'Flags:',
+    ...HELP.flags.map(([f, d]) => `  ${f.padEnd(width)}${d}`),
+    '',
+    'Exit codes: 0 every run ok or not possible on this host, 1 a run failed, 2 bad usage.',
+    '',
+  ].join('\n');
+}
+
+export interface CliOptions {
+  list: boolean;
+  json: boolean;
+  dryRun: boolean;
+  verbose: boolean;
+  out: string | undefined;
+  repeat: number;
+  generators: Generator[];
+}
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export function parseArgs(argv: string[]): CliOptions | 'help' {
+  const options: CliOptions = {
+    list: false,
+    json: false,
+    dryRun: false,
+    verbose: false,
+    out: undefined,
+    repeat: 1,
+    generators: [],
+  };
+  const names: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const value = () => {
+      const next = argv[++i];
+      if (next === undefined || next.startsWith('--'))
+        throw new UsageError(`${arg} needs a value.`);
+      return next;
+    };
+    if (arg === '--help' || arg === '-h') return 'help';
+    else if (arg === '--list') options.list = true;
+    else if (arg === '--json') options.json = true;
+    else if (arg === '--dry-run') options.dryRun = true;
+    else if (arg === '--verbose') options.verbose = true;
+    else if (arg === '--out') options.out = value();
+    else if (arg === '--repeat') {
+      const raw = value();
+      const n = Number(raw);
+      if (!Number.isInteger(n) || n < 1 || n > 100) {
+        throw new UsageError(`--repeat takes a whole number from 1 to 100, not "${raw}".`);
+      }
+      options.repeat = n;
+    } else if (arg.startsWith('-')) throw new UsageError(`Unknown flag ${arg}.`);
+    else names.push(arg);
+  }
+  if (options.list) {
+    if (names.length > 0) throw new UsageError('--list takes no generator names.');
+    return options;
+  }
+  if (names.length === 0) throw new UsageError('Name at least one generator, or all.');
+  for (const name of names) {
+    if (name === 'all') options.generators.push(...GENERATORS);
+    else {
+      const generator = GENERATORS.find((g) => g.name === name);
+      if (generator === undefined) {
+        throw new UsageError(
+          `Unknown generator "${name}". Known: ${GENERATORS.map((g) => g.name).join(', ')}, all.`,
+        );
+      }
+      options.generators.push(generator);
+    }
+  }
+  options.generators = [...new Set(options.generators)];
+  return options;
+}
+
+/** Whether and how this host can run a generator, as one line for people and one for code. */
+export function availability(
+  generator: Generator,
+  host: HostCapabilities,
+): { canRun: boolean; status?: 'failed' | 'not-possible'; reason?: string; runAs: string } {
+  const missing = generator.unavailable(host);
+  if (missing !== undefined)
+    return { canRun: false, status: 'not-possible', reason: missing, runAs: '-' };
+  if (generator.needsRoot && !host.isRoot) {
+    return {
+      canRun: false,
+      status: 'failed',
+      reason: `${generator.name} needs root (it creates system-wide objects); run it as root, e.g. sudo npm run generate -- ${generator.name}.`,
+      runAs: '-',
+    };
+  }
+  if (!generator.needsRoot && host.isRoot) {
+    if (host.nobody === undefined) {
+      return {
+        canRun: false,
+        status: 'failed',
+        reason:
+          'Started as root but there is no "nobody" user to drop to; create it or run as an ordinary user.',
+        runAs: '-',
+      };
+    }
+    return { canRun: true, runAs: 'nobody (dropped from root)' };
+  }
+  return { canRun: true, runAs: host.isRoot ? 'root' : `uid ${host.uid}` };
+}
+
+function printList(host: HostCapabilities, json: boolean): void {
+  for (const g of GENERATORS) {
+    const a = availability(g, host);
+    if (json) {
+      process.stdout.write(
+        `${JSON.stringify({
+          generator: g.name,
+          summary: g.summary,
+          subCategories: g.subCategories,
+          needsRoot: g.needsRoot,
+          touches: g.touches,
+          canRunHere: a.canRun,
+          runAs: a.runAs,
+          ...(a.reason === undefined ? {} : { reason: a.reason }),
+        })}\n`,
+      );
+      continue;
+    }
+    process.stdout.write(
+      [
+        `${g.name}  (${g.needsRoot ? 'needs root' : 'no root needed'}; here: ${a.canRun ? `yes, as ${a.runAs}` : `no: ${a.reason}`})`,
+        `  sub-categories: ${g.subCategories.join(', ')}`,
+        `  does: ${g.summary}`,
+        `  touches: ${g.touches}`,
+        '',
+      ].join('\n'),
+    );
+  }
+}
+
+const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
+
+interface WorkerState {
+  child: ReturnType<typeof spawn> | undefined;
+}
+
+function runWorker(
+  generator: Generator,
+  runId: string,
+  iteration: number,
+  dropTo: string | undefined,
+  state: WorkerState,
+  verbose: boolean,
+): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [WORKER], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+      env: { ...process.env, ...(verbose ? { ETM_VERBOSE: '1' } : {}) },
+    });
+    state.child = child;
+    let stdout = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stdin?.end(
+      JSON.stringify({
+        generator: generator.name,
+        runId,
+        iteration,
+        ...(dropTo ? { dropTo } : {}),
+      }),
+    );
+    child.on('close', (code, signal) => {
+      state.child = undefined;
+      const line = stdout.trim().split('\n').at(-1) ?? '';
+      try {
+        resolve(RunSchema.parse(JSON.parse(line)));
+      } catch {
+        const run = skippedRun(
+          generator,
+          runId,
+          iteration,
+          'failed',
+          `The worker process ended (${signal ?? `exit code ${code}`}) without reporting its run; see the messages above.`,
+        );
+        resolve(run);
+      }
+    });
+  });
+}
+
+function pad(cells: string[], widths: number[]): string {
+  return cells
+    .map((c, i) => c.padEnd(widths[i] ?? 0))
+    .join('  ')
+    .trimEnd();
+}
+
+export function summaryTable(runs: Run[]): string {
+  const header = ['GENERATOR', 'RUN ID', 'STATUS', 'ACTIONS', 'OK', 'REFUSED', 'FAILED', 'REASON'];
+  const rows = runs.map((r) => {
+    const ok = r.actions.filter((a) => a.result.ok).length;
+    const refused = r.actions.filter((a) => !a.result.ok && a.expect !== 'success').length;
+    const failed = r.actions.filter((a) => !a.result.ok && a.expect === 'success').length;
+    return [
+      r.generator,
+      r.runId,
+      r.status,
+      String(r.actions.length),
+      String(ok),
+      String(refused),
+      String(failed),
+      r.reason ?? '',
+    ];
+  });
+  const widths = header.map((h, i) =>
+    Math.max(h.length, ...rows.map((r) => (i === 7 ? 0 : (r[i] ?? '').length))),
+  );
+  const totals = ['ok', 'failed', 'not-possible'].map(
+    (s) => `${runs.filter((r) => r.status === s).length} ${s}`,
+  );
+  return [
+    pad(header, widths),
+    ...rows.map((r) => pad(r, widths)),
+    '',
+    `${runs.length} runs: ${totals.join(', ')}`,
+    '',
+  ].join('\n');
+}
+
+function toolVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      version?: string;
+    };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let options: CliOptions | 'help';
+  try {
+    options = parseArgs(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`${error.message}\n\n${helpText()}`);
+    return 2;
+  }
+  if (options === 'help') {
+    process.stdout.write(helpText());
+    return 0;
+  }
+  const host = probeHost();
+  if (options.list) {
+    printList(host, options.json);
+    return 0;
+  }
+  if (options.dryRun) {
+    for (const g of options.generators) {
+      const a = availability(g, host);
+      const line = options.json
+        ? JSON.stringify({
+            generator: g.name,
+            wouldRun: a.canRun,
+            runAs: a.runAs,
+            repeat: options.repeat,
+            ...(a.reason ? { reason: a.reason } : {}),
+          })
+        : `${g.name}: ${a.canRun ? `would run ${options.repeat}x as ${a.runAs}; touches ${g.touches}` : `would not run: ${a.reason}`}`;
+      process.stdout.write(`${line}\n`);
+    }
+    return 0;
+  }
+
+  const state: WorkerState = { child: undefined };
+  let interrupted: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupted = signal;
+    process.stderr.write(`\n${signal} received: stopping the current run and cleaning up.\n`);
+    state.child?.kill('SIGTERM');
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const createdAt = isoNow();
+  const hostBlock = hostInfo();
+  const runs: Run[] = [];
+  outer: for (let iteration = 1; iteration <= options.repeat; iteration++) {
+    for (const generator of options.generators) {
+      if (interrupted !== undefined) break outer;
+      const runId = newRunId();
+      const a = availability(generator, host);
+      if (!a.canRun) {
+        process.stderr.write(
+          `[${generator.name} ${runId}] ${a.status === 'not-possible' ? 'not possible here' : 'cannot run'}: ${a.reason}\n`,
+        );
+        runs.push(skippedRun(generator, runId, iteration, a.status ?? 'failed', a.reason ?? ''));
+        continue;
+      }
+      process.stderr.write(`[${generator.name} ${runId}] start (as ${a.runAs})\n`);
+      const dropTo = host.isRoot && !generator.needsRoot ? host.nobody?.name : undefined;
+      const run = await runWorker(generator, runId, iteration, dropTo, state, options.verbose);
+      // A worker killed hard cannot clean up: the parent removes what carries the run id.
+      let left = findLeftovers(runId);
+      if (left.length > 0 && host.isRoot) left = removeLeftovers(runId);
+      if (left.length > 0) {
+        run.leftovers = left;
+        run.status = 'failed';
+        run.reason =
+          `${run.reason ?? ''} Left behind: ${left.join(', ')}; remove them by hand.`.trim();
+      }
+      process.stderr.write(
+        `[${generator.name} ${runId}] ${run.status}${run.reason ? `: ${run.reason}` : ''}\n`,
+      );
+      runs.push(run);
+    }
+  }
+
+  const manifest: Manifest = {
+    schemaVersion: MANIFEST_SCHEMA_VERSION,
+    tool: { name: 'etm-generate', version: toolVersion(), node: process.version },
+    createdAt,
+    host: hostBlock,
+    invocation: { argv, pid: process.pid, uid: host.uid, repeat: options.repeat },
+    runs,
+  };
+  // Validate what we write: a manifest the evidence tool would reject is a bug here.
+  const checked = parseManifest(manifest, options.out ?? 'manifest');
+  const json = `${JSON.stringify(checked, null, 2)}\n`;
+  const table = summaryTable(runs);
+  if (options.out !== undefined) {
+    writeFileSync(options.out, json);
+    process.stdout.write(table);
+    process.stderr.write(`Manifest written to ${options.out}.\n`);
+  } else {
+    process.stdout.write(json);
+    process.stderr.write(table);
+  }
+  if (interrupted !== undefined) {
+    process.stderr.write(`Stopped by ${interrupted}; everything the runs created was removed.\n`);
+    return 1;
+  }
+  return runs.some((r) => r.status === 'failed') ? 1 : 0;
+}
+
+if (import.meta.main) {
+  const verbose = process.argv.includes('--verbose');
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      const message = error instanceof Error ? error.message : String(error);
+      process.stderr.write(`The generator run stopped unexpectedly: ${message}\n`);
+      if (verbose && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
