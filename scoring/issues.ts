@@ -74,7 +74,7 @@ export function parseData<S extends z.ZodType>(
   file: string,
   locate?: Locator,
 ): { ok: true; data: z.infer<S> } | { ok: false; issues: DataIssue[] } {
-  const result = schema.safeParse(value);
+  const result = schema.safeParse(value, { reportInput: true });
   if (result.success) return { ok: true, data: result.data };
   const issues = result.error.issues.map((issue) => {
     const located = locate ? locate(issue.path) : {};

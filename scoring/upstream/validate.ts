@@ -185,7 +185,12 @@ function validateExplanations(
       return;
     }
     const category = row[CATEGORY_KEY];
-    if (typeof category === 'string' && category !== '' && category !== target.category) {
+    if (
+      typeof category === 'string' &&
+      category !== '' &&
+      target.category !== undefined &&
+      category !== target.category
+    ) {
       issues.push({
         file,
         row: ref,

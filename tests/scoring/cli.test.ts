@@ -1,0 +1,173 @@
+/** The maintainer commands, run as a maintainer runs them: as subprocesses on Node 24. */
+import { execFile } from 'node:child_process';
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DATA_DIR, editJson, type Row } from './upstream-fixture.ts';
+
+const run = promisify(execFile);
+
+async function cli(
+  script: string,
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [script, ...args], { encoding: 'utf8' });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+const temps: string[] = [];
+afterEach(async () => {
+  for (const dir of temps.splice(0)) await rm(dir, { recursive: true, force: true });
+});
+async function copyData(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'etm-cli-'));
+  temps.push(dir);
+  await cp(DATA_DIR, dir, { recursive: true });
+  return dir;
+}
+
+describe('npm run score', () => {
+  it('prints exactly one JSON object with every platform ranked best first', async () => {
+    const { code, stdout } = await cli('scoring/cli.ts', ['--format', 'json']);
+    expect(code).toBe(0);
+    const parsed = JSON.parse(stdout) as Record<
+      string,
+      { vendor: string; score: number; rank: number }[]
+    >;
+    expect(Object.keys(parsed)).toEqual(['linux', 'windows', 'macos']);
+    expect(parsed.linux?.[0]).toEqual({ vendor: 'C-Prot', score: 25.6, rank: 1 });
+    for (const ranking of Object.values(parsed)) {
+      const scores = ranking.map((r) => r.score);
+      expect(scores).toEqual([...scores].sort((a, b) => b - a));
+      for (const s of scores) expect(Math.round(s * 100) / 100).toBe(s);
+    }
+  });
+
+  it('prints a readable table for one platform by default', async () => {
+    const { code, stdout } = await cli('scoring/cli.ts', ['--platform', 'linux']);
+    expect(code).toBe(0);
+    expect(stdout.split('\n').slice(0, 3)).toMatchInlineSnapshot(`
+      [
+        "Linux (maximum 28.30)",
+        "Rank  Vendor               Score   Share",
+        "   1  C-Prot               25.60   90.5%",
+      ]
+    `);
+  });
+
+  it('prints csv and markdown', async () => {
+    const csv = await cli('scoring/cli.ts', ['--platform', 'macos', '--format', 'csv']);
+    expect(csv.stdout.split('\n')[1]).toBe('macos,1,Phorion,35.00,82.0');
+    const md = await cli('scoring/cli.ts', ['--platform', 'macos', '--format', 'md']);
+    expect(md.stdout).toContain('| 1 | Phorion | 35.00 | 82.0% |');
+  });
+
+  it('explains every option with --help', async () => {
+    const { code, stdout } = await cli('scoring/cli.ts', ['--help']);
+    expect(code).toBe(0);
+    for (const flag of ['--platform', '--format', '--weights', '--data', '--help'])
+      expect(stdout).toContain(flag);
+  });
+
+  it('exits 2 with help on an unknown option or value', async () => {
+    const unknown = await cli('scoring/cli.ts', ['--colour']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('Usage: npm run score');
+    const bad = await cli('scoring/cli.ts', ['--platform', 'bsd']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(
+      '--platform must be one of linux, windows, macos; received "bsd".',
+    );
+  });
+
+  it('applies a weights file and rejects a bad one with its location', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'etm-w-'));
+    temps.push(dir);
+    await writeFile(join(dir, 'good.json'), JSON.stringify({ linux: { 'Process Creation': 10 } }));
+    const good = await cli('scoring/cli.ts', [
+      '--platform',
+      'linux',
+      '--format',
+      'json',
+      '--weights',
+      join(dir, 'good.json'),
+    ]);
+    expect(good.code).toBe(0);
+    expect(JSON.parse(good.stdout).linux[0].score).toBeGreaterThan(30);
+    await writeFile(join(dir, 'bad.json'), JSON.stringify({ linux: { 'Process Creation': -1 } }));
+    const bad = await cli('scoring/cli.ts', ['--weights', join(dir, 'bad.json')]);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr).toContain(
+      'row 1 "Process Creation" → linux.Process Creation: a weight cannot be negative',
+    );
+  });
+
+  it('refuses to score invalid data, naming file, row, vendor and reason', async () => {
+    const dir = await copyData();
+    await editJson<{ categories: { subCategories: { cells: Record<string, Row> }[] }[] }>(
+      dir,
+      'matrices/linux.json',
+      (m) => {
+        const cell = m.categories[1]?.subCategories[0]?.cells.crowdstrike;
+        if (cell) cell.status = 'Yes';
+        return m;
+      },
+    );
+    const { code, stdout, stderr } = await cli('scoring/cli.ts', ['--data', dir]);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr.replaceAll(dir, '<data>')).toMatchInlineSnapshot(`
+      "Nothing was scored: 1 problem(s) in <data>:
+        - <data>/matrices/linux.json, row 3 "File Creation", vendor "CrowdStrike" → categories[1].subCategories[0].cells.crowdstrike.status: expected "yes" | "via-enabling-telemetry" | "partially" | "via-event-logs" | "pending-response" | "no", received "Yes"
+      "
+    `);
+  });
+});
+
+describe('npm run data:import and data:export', () => {
+  it('validates without writing with --check and reports each correction', async () => {
+    const dir = await copyData();
+    const { code, stderr } = await cli('scoring/import-cli.ts', [
+      '--from',
+      'tests/fixtures/upstream',
+      '--data',
+      dir,
+      '--check',
+    ]);
+    expect(code).toBe(0);
+    expect(stderr).toContain(
+      'corrected  windows-bits-jobs-weight-key: renamed weight "BIT JOBS Activity" to "BITS Jobs Activity"',
+    );
+    expect(stderr).toContain('--check: nothing written.');
+  });
+
+  it('exits 1 and writes nothing when upstream has an unlisted defect', async () => {
+    const data = await copyData();
+    const from = await mkdtemp(join(tmpdir(), 'etm-up-'));
+    temps.push(from);
+    await cp('tests/fixtures/upstream', from, { recursive: true });
+    await writeFile(join(from, 'EDR_telem_linux.json'), '');
+    const { code, stderr } = await cli('scoring/import-cli.ts', ['--from', from, '--data', data]);
+    expect(code).toBe(1);
+    expect(stderr).toContain('EDR_telem_linux.json: the file is empty');
+    expect(stderr).toContain('nothing was written');
+  });
+
+  it('exports upstream files', async () => {
+    const to = await mkdtemp(join(tmpdir(), 'etm-export-'));
+    temps.push(to);
+    const { code, stderr } = await cli('scoring/export-cli.ts', ['--to', to]);
+    expect(code).toBe(0);
+    expect(stderr).toContain('Exported 7 files');
+    const missing = await cli('scoring/export-cli.ts', []);
+    expect(missing.code).toBe(2);
+  });
+});
