@@ -7,6 +7,10 @@
  */
 import { z } from 'zod';
 
+// Zod's JIT compiles parsers with `new Function`: slower for one-shot CLI runs and refused by the
+// site's Content-Security-Policy, so it is off everywhere.
+z.config({ jitless: true });
+
 /** Ids are lowercase slugs: `process-creation`, `crowdstrike`, `bits-jobs-activity`. */
 export const SlugSchema = z
   .string()
