@@ -1,0 +1,23 @@
+/**
+ * The site's only door to `data/`: the validated dataset, loaded once per build through the
+ * foundation's `loadDataset`. Invalid data throws `DataValidationError` (every problem, located by
+ * file, row, vendor and path), which fails `astro build` instead of rendering a wrong matrix.
+ */
+import { resolve } from 'node:path';
+import { type Dataset, loadDataset } from '../../scoring/dataset.ts';
+
+/**
+ * `EDR_MATRIX_DATA_DIR` lets tests build the site over fixture data; normal builds read `data/`
+ * from the project root (Astro always builds from there).
+ */
+export function dataDir(env: Readonly<Record<string, string | undefined>> = process.env): string {
+  return resolve(process.cwd(), env.EDR_MATRIX_DATA_DIR ?? 'data');
+}
+
+let cached: Promise<Dataset> | undefined;
+
+/** The validated dataset; every page shares one load per build. */
+export function getDataset(): Promise<Dataset> {
+  cached ??= loadDataset(dataDir());
+  return cached;
+}
