@@ -90,7 +90,8 @@ export interface HostCapabilities {
     | 'userdel'
     | 'chpasswd'
     | 'crontab'
-    | 'systemctl',
+    | 'systemctl'
+    | 'losetup',
     string | undefined
   >;
 }
@@ -115,6 +116,7 @@ export function probeHost(): HostCapabilities {
     'chpasswd',
     'crontab',
     'systemctl',
+    'losetup',
   ] as const;
   const bin = Object.fromEntries(names.map((n) => [n, whichSystem(n)])) as HostCapabilities['bin'];
   const uid = process.getuid?.() ?? -1;

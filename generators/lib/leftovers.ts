@@ -48,6 +48,21 @@ function taggedProcesses(runId: string): number[] {
   return pids;
 }
 
+/** Loop devices whose backing file lives in one of the run's temp dirs. */
+function taggedLoopDevices(runId: string): string[] {
+  const found: string[] = [];
+  for (const dir of entries('/sys/block', 'loop')) {
+    try {
+      if (readFileSync(join(dir, 'loop', 'backing_file'), 'utf8').includes(runId)) {
+        found.push(`/dev/${dir.slice('/sys/block/'.length)}`);
+      }
+    } catch {
+      // not attached
+    }
+  }
+  return found;
+}
+
 /** Describes what of a run is still on the host; empty when it left nothing behind. */
 export function findLeftovers(runId: string): string[] {
   const found = [
@@ -58,6 +73,7 @@ export function findLeftovers(runId: string): string[] {
   if (lookupUser(runId) !== undefined) found.push(`user ${runId}`);
   if (groupExists(runId)) found.push(`group ${runId}`);
   for (const pid of taggedProcesses(runId)) found.push(`process ${pid}`);
+  for (const loop of taggedLoopDevices(runId)) found.push(`loop device ${loop}`);
   return found;
 }
 
@@ -69,6 +85,10 @@ export function removeLeftovers(runId: string): string[] {
     } catch {
       // already gone
     }
+  }
+  const losetup = whichSystem('losetup');
+  for (const loop of taggedLoopDevices(runId)) {
+    if (losetup !== undefined) spawnSync(losetup, ['--detach', loop], { stdio: 'ignore' });
   }
   const userdel = whichSystem('userdel');
   if (userdel !== undefined && lookupUser(runId) !== undefined) {

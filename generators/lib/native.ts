@@ -196,3 +196,16 @@ export function loadLibrary(path: string): {
     unload: () => lib.unload(),
   };
 }
+
+const socketFn = libc.func('int socket(int domain, int type, int protocol)');
+
+export const AF_INET = 2;
+export const SOCK_DGRAM = 2;
+export const SOL_SOCKET = 1;
+export const SO_ATTACH_FILTER = 26;
+export const SO_DETACH_FILTER = 27;
+export const SO_ATTACH_BPF = 50;
+
+export function socket(domain: number, type: number, protocol: number): CallResult {
+  return outcome(socketFn(domain, type, protocol));
+}

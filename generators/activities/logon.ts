@@ -1,0 +1,84 @@
+/**
+ * PAM logons with su from an unprivileged process to a test account: one with the right password
+ * (logon, then logoff when the session ends) and one with a wrong password (failed logon).
+ */
+import type { Generator } from '../generator.types.ts';
+import { runCommand } from '../lib/commands.ts';
+import { createTestUser, setPassword } from '../lib/test-user.ts';
+
+export const logon: Generator = {
+  name: 'logon',
+  summary:
+    'su (PAM) from nobody to a test account with the right password (session opened and closed) and with a wrong one (authentication failure).',
+  subCategories: [
+    'user-logon',
+    'user-logoff',
+    'logon-failed',
+    'user-account-created',
+    'user-account-deleted',
+  ],
+  needsRoot: true,
+  touches: 'a test account etm-<run id> (created and deleted); PAM writes its usual auth log lines',
+  unavailable: (host) => {
+    const missing = (['su', 'useradd', 'userdel', 'chpasswd'] as const).filter(
+      (b) => host.bin[b] === undefined,
+    );
+    if (missing.length > 0)
+      return `${missing.join(', ')} missing, so no PAM logon can be made (install the login and passwd packages).`;
+    if (host.nobody === undefined) return 'No "nobody" user to start su from.';
+    return undefined;
+  },
+  async run(ctx, host) {
+    const su = host.bin.su as string;
+    const nobody = host.nobody as NonNullable<typeof host.nobody>;
+    const user = createTestUser(ctx, host, {
+      shell: '/bin/sh',
+      phase: 'setup',
+      subCategories: ['user-account-created'],
+    });
+    const password = setPassword(ctx, host, user.name);
+    const command = `echo logon ${user.name} uid=$(id -u)`;
+    const argv = [su, '--shell', '/bin/sh', '--command', command, user.name];
+    const asNobody = {
+      uid: nobody.uid,
+      gid: nobody.gid,
+      env: { PATH: '/usr/bin:/bin', LC_ALL: 'C' },
+    };
+
+    ctx.step(
+      {
+        subCategories: ['user-logon', 'user-logoff'],
+        operation: 'su',
+        via: 'command',
+        args: { argv, targetUser: user.name, user: { name: user.name, uid: user.uid } },
+        note: `su runs as ${nobody.name} (uid ${nobody.uid}), authenticates with the right password through PAM, opens a session, runs one command as ${user.name} and closes the session (logoff).`,
+      },
+      () => {
+        const out = runCommand(su, argv.slice(1), { ...asNobody, input: `${password}\n` });
+        const ranAsUser = out.stdout.includes(`uid=${user.uid}`);
+        return ranAsUser
+          ? out
+          : {
+              ...out,
+              result: {
+                ...out.result,
+                ok: false,
+                message: `the command did not run as ${user.name}: ${out.stderr.trim()}`,
+              },
+            };
+      },
+    );
+
+    ctx.step(
+      {
+        subCategories: ['logon-failed'],
+        operation: 'su',
+        via: 'command',
+        args: { argv, targetUser: user.name, user: { name: user.name, uid: user.uid } },
+        expect: 'failure',
+        note: `su as ${nobody.name} with a wrong password: PAM answers "Authentication failure" and no session opens.`,
+      },
+      () => runCommand(su, argv.slice(1), { ...asNobody, input: 'wrong-password\n' }),
+    );
+  },
+};

@@ -1,0 +1,275 @@
+/**
+ * Process access (ptrace attach + PEEKDATA, process_vm_readv) and process tampering
+ * (process_vm_writev) on a python3 child of the generator itself, whose buffer holds a marker.
+ */
+import type { Generator } from '../generator.types.ts';
+import { signalName } from '../lib/commands.ts';
+import { errnoName } from '../lib/errno.ts';
+import {
+  processVmReadv,
+  processVmWritev,
+  ptraceAttach,
+  ptraceDetach,
+  ptracePeekData,
+  WALL,
+  waitpid,
+} from '../lib/native.ts';
+import { fromCall, type RunContext } from '../lib/recorder.ts';
+import { startTarget, type Target } from '../lib/target-child.ts';
+import type { ChildProcess } from '../manifest.schema.ts';
+
+function hex(n: bigint): string {
+  return `0x${n.toString(16)}`;
+}
+
+async function spawnTarget(ctx: RunContext, python: string): Promise<Target> {
+  let target: Target | undefined;
+  await ctx.stepAsync(
+    {
+      phase: 'setup',
+      subCategories: ['process-creation'],
+      operation: 'execve',
+      via: 'command',
+      args: {
+        executable: python,
+        argv: [python, '-c', '<target script>', `${ctx.runId}-original-marker`],
+      },
+      note: 'The target: a python3 child holding a 64-byte buffer with a marker, which it prints on request.',
+    },
+    async () => {
+      target = await startTarget(ctx, python);
+      const child: ChildProcess = {
+        pid: target.pid,
+        ppid: process.pid,
+        executable: python,
+        argv: [python, '-c', '<target script>', target.marker],
+        exitCode: null,
+        signal: null,
+      };
+      return {
+        result: { ok: true, returnValue: 0 },
+        args: {
+          targetPid: target.pid,
+          memory: { targetPid: target.pid, address: hex(target.address), length: 64 },
+        },
+        children: [child],
+      };
+    },
+  );
+  return target as Target;
+}
+
+function readv(ctx: RunContext, target: Target, length: number): void {
+  ctx.step(
+    {
+      subCategories: ['process-access'],
+      operation: 'process_vm_readv',
+      via: 'syscall',
+      args: {
+        targetPid: target.pid,
+        memory: { targetPid: target.pid, address: hex(target.address), length },
+      },
+    },
+    () => {
+      const into = Buffer.alloc(length);
+      const call = processVmReadv(target.pid, into, target.address);
+      const ok = call.errno === undefined && into.toString('latin1').startsWith(target.marker);
+      return {
+        result: ok
+          ? fromCall(call)
+          : {
+              ...fromCall(call),
+              ok: false,
+              message: call.errno === undefined ? 'read bytes do not hold the marker' : undefined,
+            },
+        args: {
+          memory: {
+            targetPid: target.pid,
+            address: hex(target.address),
+            length,
+            bytesHex: into.toString('hex'),
+          },
+        },
+      } as ReturnType<Parameters<RunContext['step']>[1]>;
+    },
+  );
+}
+
+export const processAccess: Generator = {
+  name: 'process_access',
+  summary:
+    'ptrace(PTRACE_ATTACH) + PEEKDATA + DETACH and process_vm_readv on its own python3 child; a read at an unmapped address fails.',
+  subCategories: ['process-access'],
+  needsRoot: false,
+  touches: 'the memory of its own child process only (read)',
+  unavailable: (host) =>
+    host.bin.python3 === undefined
+      ? 'python3 is missing; it provides the target child (apt-get install python3).'
+      : undefined,
+  async run(ctx, host) {
+    const target = await spawnTarget(ctx, host.bin.python3 as string);
+    // Attach, wait for the stop, peek and detach without yielding to the event loop, so libuv's
+    // SIGCHLD handler never sees the ptrace stop of its child.
+    let attached = false;
+    ctx.step(
+      {
+        subCategories: ['process-access'],
+        operation: 'ptrace',
+        via: 'syscall',
+        args: { request: 'PTRACE_ATTACH', targetPid: target.pid },
+      },
+      () => {
+        const call = ptraceAttach(target.pid);
+        if (call.errno !== undefined) {
+          return {
+            result: fromCall(call),
+            note: 'ptrace needs the same uid and no Yama restriction (kernel.yama.ptrace_scope <= 1 for children).',
+          };
+        }
+        attached = true;
+        const waited = waitpid(target.pid, WALL);
+        const stopped = (waited.status & 0xff) === 0x7f;
+        return {
+          result: fromCall(call),
+          note: `waitpid: ${stopped ? `stopped by ${signalName((waited.status >> 8) & 0xff)}` : `status ${waited.status}`}.`,
+        };
+      },
+    );
+    ctx.step(
+      {
+        subCategories: ['process-access'],
+        operation: 'ptrace',
+        via: 'syscall',
+        args: {
+          request: 'PTRACE_PEEKDATA',
+          targetPid: target.pid,
+          memory: { targetPid: target.pid, address: hex(target.address), length: 8 },
+        },
+      },
+      () => {
+        const peek = ptracePeekData(target.pid, target.address);
+        if (peek.word === undefined)
+          return {
+            result: {
+              ok: false,
+              returnValue: -1,
+              errno: peek.errno ?? 0,
+              errnoName: errnoName(peek.errno ?? 0),
+            },
+          };
+        const bytes = Buffer.alloc(8);
+        bytes.writeBigUInt64LE(peek.word);
+        const ok = target.marker.startsWith(bytes.toString('latin1'));
+        return {
+          result: {
+            ok,
+            returnValue: 0,
+            ...(ok ? {} : { message: 'the word read is not the start of the marker' }),
+          },
+          args: {
+            memory: {
+              targetPid: target.pid,
+              address: hex(target.address),
+              length: 8,
+              bytesHex: bytes.toString('hex'),
+            },
+          },
+        };
+      },
+    );
+    ctx.step(
+      {
+        subCategories: [],
+        operation: 'ptrace',
+        via: 'syscall',
+        args: { request: 'PTRACE_DETACH', targetPid: target.pid },
+      },
+      () => {
+        const call = attached ? ptraceDetach(target.pid) : { ret: 0 };
+        return { result: fromCall(call) };
+      },
+    );
+    readv(ctx, target, target.marker.length);
+    ctx.step(
+      {
+        subCategories: ['process-access'],
+        operation: 'process_vm_readv',
+        via: 'syscall',
+        args: {
+          targetPid: target.pid,
+          memory: { targetPid: target.pid, address: '0x1000', length: 16 },
+        },
+        expect: 'failure',
+        note: 'Address 0x1000 is never mapped: the kernel answers EFAULT.',
+      },
+      () => ({ result: fromCall(processVmReadv(target.pid, Buffer.alloc(16), 0x1000n)) }),
+    );
+    const seen = await target.readOwnBuffer();
+    if (seen !== target.marker) ctx.log(`  the child now holds "${seen}"`);
+  },
+};
+
+export const processTampering: Generator = {
+  name: 'process_tampering',
+  summary:
+    'process_vm_writev into its own python3 child, which then prints the changed buffer; a write to an unmapped address fails.',
+  subCategories: ['process-tampering'],
+  needsRoot: false,
+  touches: 'the memory of its own child process only (a 64-byte buffer)',
+  unavailable: processAccess.unavailable,
+  async run(ctx, host) {
+    const target = await spawnTarget(ctx, host.bin.python3 as string);
+    const replacement = Buffer.from(`${ctx.runId}-TAMPERED\0`, 'latin1');
+    ctx.step(
+      {
+        subCategories: ['process-tampering'],
+        operation: 'process_vm_writev',
+        via: 'syscall',
+        args: {
+          targetPid: target.pid,
+          memory: {
+            targetPid: target.pid,
+            address: hex(target.address),
+            length: replacement.length,
+            bytesHex: replacement.toString('hex'),
+          },
+        },
+      },
+      () => ({ result: fromCall(processVmWritev(target.pid, replacement, target.address)) }),
+    );
+    await ctx.stepAsync(
+      {
+        subCategories: [],
+        operation: 'verify',
+        via: 'node',
+        args: { targetPid: target.pid },
+        note: 'The child prints its own buffer: it must now hold the written text.',
+      },
+      async () => {
+        const seen = await target.readOwnBuffer();
+        const expected = `${ctx.runId}-TAMPERED`;
+        return {
+          result: {
+            ok: seen === expected,
+            returnValue: 0,
+            ...(seen === expected ? {} : { message: `the child holds "${seen}"` }),
+          },
+        };
+      },
+    );
+    ctx.step(
+      {
+        subCategories: ['process-tampering'],
+        operation: 'process_vm_writev',
+        via: 'syscall',
+        args: {
+          targetPid: target.pid,
+          memory: { targetPid: target.pid, address: '0x1000', length: 8 },
+        },
+        expect: 'failure',
+        note: 'Address 0x1000 is never mapped: the kernel answers EFAULT and nothing is written.',
+      },
+      () => ({ result: fromCall(processVmWritev(target.pid, Buffer.alloc(8), 0x1000n)) }),
+    );
+  },
+};

@@ -1,0 +1,116 @@
+/**
+ * A scheduled task: a crontab entry for a test account (added with crontab, listed, removed), or,
+ * without cron, a systemd timer unit when systemd runs.
+ */
+import type { Generator } from '../generator.types.ts';
+import { runCommand } from '../lib/commands.ts';
+import type { HostCapabilities } from '../lib/host.ts';
+import type { RunContext } from '../lib/recorder.ts';
+import { createTestUser } from '../lib/test-user.ts';
+import { removeUnit, unitFile, writeUnit } from '../lib/unit-files.ts';
+
+const CRON_SPOOL = '/var/spool/cron/crontabs';
+
+function viaCrontab(ctx: RunContext, host: HostCapabilities): void {
+  const crontab = host.bin.crontab as string;
+  // A fresh account owns a crontab nobody else has: no existing crontab is ever edited.
+  const user = createTestUser(ctx, host, {
+    shell: '/usr/sbin/nologin',
+    phase: 'setup',
+    subCategories: ['user-account-created'],
+  });
+  const entry = `*/5 * * * * /bin/true ${ctx.runId}`;
+  const spoolPath = `${CRON_SPOOL}/${user.name}`;
+  ctx.onCleanup(`crontab -r for ${user.name}`, () => {
+    runCommand(crontab, ['-u', user.name, '-r']);
+  });
+  ctx.step(
+    {
+      subCategories: ['scheduled-task'],
+      operation: 'crontab',
+      via: 'command',
+      args: {
+        argv: [crontab, '-u', user.name, '-'],
+        crontab: { user: user.name, spoolPath, entry },
+      },
+      note: 'Installs a one-line crontab from stdin; cron would run /bin/true every 5 minutes.',
+    },
+    () => runCommand(crontab, ['-u', user.name, '-'], { input: `${entry}\n` }),
+  );
+  ctx.step(
+    {
+      subCategories: [],
+      operation: 'crontab -l',
+      via: 'command',
+      args: {
+        argv: [crontab, '-u', user.name, '-l'],
+        crontab: { user: user.name, spoolPath, entry },
+      },
+    },
+    () => {
+      const out = runCommand(crontab, ['-u', user.name, '-l']);
+      return out.stdout.includes(entry)
+        ? out
+        : {
+            ...out,
+            result: { ...out.result, ok: false, message: 'the entry is not in the crontab' },
+          };
+    },
+  );
+  ctx.step(
+    {
+      subCategories: ['scheduled-task'],
+      operation: 'crontab -r',
+      via: 'command',
+      args: {
+        argv: [crontab, '-u', user.name, '-r'],
+        crontab: { user: user.name, spoolPath, entry },
+      },
+      note: 'Removes the crontab again.',
+    },
+    () => runCommand(crontab, ['-u', user.name, '-r']),
+  );
+}
+
+function viaTimer(ctx: RunContext, host: HostCapabilities): void {
+  const timer = unitFile(host, ctx.runId, 'timer');
+  const service = unitFile(host, ctx.runId, 'service');
+  const trueBin = host.bin.true ?? '/bin/true';
+  writeUnit(
+    ctx,
+    host,
+    service,
+    `[Unit]\nDescription=etm scheduled task ${ctx.runId}\n\n[Service]\nType=oneshot\nExecStart=${trueBin}\n`,
+    [],
+    true,
+  );
+  writeUnit(
+    ctx,
+    host,
+    timer,
+    `[Unit]\nDescription=etm timer ${ctx.runId}\n\n[Timer]\nOnCalendar=*:0/5\n\n[Install]\nWantedBy=timers.target\n`,
+    ['scheduled-task'],
+    true,
+  );
+  removeUnit(ctx, host, timer, ['scheduled-task']);
+  removeUnit(ctx, host, service, []);
+}
+
+export const scheduledTask: Generator = {
+  name: 'scheduled_task',
+  summary:
+    'Adds and removes a crontab entry for a test account, or without cron writes and removes a systemd timer unit when systemd runs.',
+  subCategories: ['scheduled-task'],
+  needsRoot: true,
+  touches:
+    'with cron: a test account etm-<run id> and its crontab in /var/spool/cron/crontabs; with systemd: /etc/systemd/system/etm-<run id>.timer/.service (all removed)',
+  unavailable: (host) => {
+    if (host.bin.crontab !== undefined && host.bin.useradd !== undefined) return undefined;
+    if (host.systemdIsPid1 && host.systemUnitDir !== undefined) return undefined;
+    return `No scheduler here: cron is not installed (no crontab command) and systemd is not PID 1 (PID 1 is ${host.pid1}). Install cron (apt-get install cron) or run on a host booted with systemd.`;
+  },
+  async run(ctx, host) {
+    if (host.bin.crontab !== undefined) viaCrontab(ctx, host);
+    else viaTimer(ctx, host);
+  },
+};

@@ -1,0 +1,280 @@
+/**
+ * One capture file as a stream of events, whatever it was exported as: ECS NDJSON, LAUREL JSONL
+ * or CSV with a header row. The format is detected from the first non-empty lines unless given.
+ * Malformed lines are counted and the first few kept with their numbers; they never stop a read.
+ */
+import { CsvRecordReader } from './csv.ts';
+import type { Doc } from './fields.ts';
+import { streamLines } from './lines.ts';
+
+export const INPUT_FORMATS = ['ecs', 'laurel', 'csv'] as const;
+export type InputFormat = (typeof INPUT_FORMATS)[number];
+
+export const FORMAT_NAMES: Record<InputFormat, string> = {
+  ecs: 'ECS NDJSON',
+  laurel: 'LAUREL JSONL',
+  csv: 'CSV with a header row',
+};
+
+export interface CaptureEvent {
+  source: string;
+  /** 1-based line where the event starts. */
+  line: number;
+  format: InputFormat;
+  doc: Doc;
+  /** Event time in ms since the epoch, when the event carries one. */
+  timeMs: number | undefined;
+}
+
+export interface MalformedLine {
+  source: string;
+  line: number;
+  reason: string;
+}
+
+export interface CaptureSummary {
+  source: string;
+  format: InputFormat | undefined;
+  detected: boolean;
+  gzip: boolean;
+  bytes: number;
+  lines: number;
+  events: number;
+  /** Events without a usable timestamp (they can still match by pid, path...). */
+  untimed: number;
+  malformed: number;
+  /** The first malformed lines, in order. */
+  malformedSamples: MalformedLine[];
+}
+
+/** Thrown when the format cannot be detected or the file cannot be read. */
+export class CaptureError extends Error {
+  override name = 'CaptureError';
+}
+
+const KEEP_MALFORMED = 20;
+const SNIFF_LINES = 5;
+const LAUREL_ID = /^\d+\.\d+:\d+$/;
+
+/** Decides the format from the first non-empty lines. */
+export function detectFormat(lines: readonly string[]): InputFormat | undefined {
+  for (const line of lines) {
+    const text = line.trim();
+    if (!text.startsWith('{')) continue;
+    try {
+      const value: unknown = JSON.parse(text);
+      if (typeof value !== 'object' || value === null) continue;
+      const id = (value as Doc).ID;
+      return typeof id === 'string' && LAUREL_ID.test(id) ? 'laurel' : 'ecs';
+    } catch {}
+  }
+  const first = lines[0]?.trim();
+  if (first === undefined || first.startsWith('{') || first.startsWith('[')) return undefined;
+  // A CSV header names columns; a SIEM export always has several.
+  return first.includes(',') ? 'csv' : undefined;
+}
+
+function timeFromIso(value: unknown): number | undefined {
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (typeof value !== 'string' || value === '') return undefined;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+type LineParser = (text: string, lineNo: number) => void;
+
+interface Sink {
+  event(e: CaptureEvent): void;
+  malformed(line: number, reason: string): void;
+}
+
+function jsonObject(text: string, lineNo: number, sink: Sink): Doc | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    sink.malformed(lineNo, `not JSON (${(error as Error).message})`);
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    sink.malformed(lineNo, 'a JSON value that is not an object');
+    return undefined;
+  }
+  return value as Doc;
+}
+
+function ecsParser(source: string, sink: Sink): LineParser {
+  return (text, lineNo) => {
+    const doc = jsonObject(text, lineNo, sink);
+    if (doc === undefined) return;
+    sink.event({
+      source,
+      line: lineNo,
+      format: 'ecs',
+      doc,
+      timeMs: timeFromIso(doc['@timestamp'] ?? doc.timestamp),
+    });
+  };
+}
+
+function laurelParser(source: string, sink: Sink): LineParser {
+  return (text, lineNo) => {
+    const doc = jsonObject(text, lineNo, sink);
+    if (doc === undefined) return;
+    const id = doc.ID;
+    if (typeof id !== 'string' || !LAUREL_ID.test(id)) {
+      sink.malformed(lineNo, 'a LAUREL record without its "ID" (seconds.millis:serial)');
+      return;
+    }
+    sink.event({
+      source,
+      line: lineNo,
+      format: 'laurel',
+      doc,
+      timeMs: Math.round(Number.parseFloat(id.slice(0, id.indexOf(':'))) * 1000),
+    });
+  };
+}
+
+/** CSV cells are text; JSON-looking cells (arrays, numbers, booleans) are read as JSON. */
+function csvValue(cell: string): unknown {
+  const c = cell.charCodeAt(0);
+  if (c === 91 /* [ */ || c === 123 /* { */) {
+    try {
+      return JSON.parse(cell);
+    } catch {
+      return cell;
+    }
+  }
+  return cell;
+}
+
+function csvParser(source: string, sink: Sink): { parse: LineParser; finish: () => void } {
+  const reader = new CsvRecordReader();
+  let header: string[] | undefined;
+  const handle = (outcome: ReturnType<CsvRecordReader['push']> | undefined) => {
+    if (outcome === undefined || outcome.kind === 'pending') return;
+    if (outcome.kind === 'error') {
+      sink.malformed(outcome.firstLine, `broken CSV: ${outcome.message}`);
+      return;
+    }
+    if (header === undefined) {
+      header = outcome.fields.map((f) => f.trim());
+      return;
+    }
+    if (outcome.fields.length !== header.length) {
+      sink.malformed(
+        outcome.firstLine,
+        `${outcome.fields.length} fields where the header has ${header.length}`,
+      );
+      return;
+    }
+    const doc: Doc = {};
+    outcome.fields.forEach((cell, i) => {
+      if (cell !== '') doc[header?.[i] ?? `column${i + 1}`] = csvValue(cell);
+    });
+    sink.event({
+      source,
+      line: outcome.firstLine,
+      format: 'csv',
+      doc,
+      timeMs: timeFromIso(doc['@timestamp'] ?? doc.timestamp),
+    });
+  };
+  return {
+    parse: (text, lineNo) => handle(reader.push(text, lineNo)),
+    finish: () => handle(reader.finish()),
+  };
+}
+
+/**
+ * Reads one capture, calling `onEvent` for every event in file order.
+ * @example await readCapture('events.ndjson.gz', {}, (e) => count++)
+ */
+export async function readCapture(
+  path: string,
+  options: { format?: InputFormat | undefined },
+  onEvent: (event: CaptureEvent) => void,
+): Promise<CaptureSummary> {
+  const summary: CaptureSummary = {
+    source: path,
+    format: options.format,
+    detected: options.format === undefined,
+    gzip: false,
+    bytes: 0,
+    lines: 0,
+    events: 0,
+    untimed: 0,
+    malformed: 0,
+    malformedSamples: [],
+  };
+  const sink: Sink = {
+    event(e) {
+      summary.events++;
+      if (e.timeMs === undefined) summary.untimed++;
+      onEvent(e);
+    },
+    malformed(line, reason) {
+      summary.malformed++;
+      if (summary.malformedSamples.length < KEEP_MALFORMED) {
+        summary.malformedSamples.push({ source: path, line, reason });
+      }
+    },
+  };
+  let parse: LineParser | undefined;
+  let finish: (() => void) | undefined;
+  const sniffed: { text: string; lineNo: number }[] = [];
+  const choose = (format: InputFormat) => {
+    summary.format = format;
+    if (format === 'csv') {
+      const csv = csvParser(path, sink);
+      parse = csv.parse;
+      finish = csv.finish;
+    } else {
+      parse = format === 'ecs' ? ecsParser(path, sink) : laurelParser(path, sink);
+    }
+  };
+  const flushSniffed = () => {
+    if (parse === undefined) {
+      const format = detectFormat(sniffed.map((s) => s.text));
+      if (format === undefined) {
+        throw new CaptureError(
+          `${path}: the capture format cannot be recognised from its first lines (${JSON.stringify(sniffed[0]?.text.slice(0, 60) ?? '')}). Pass --input-format ecs, laurel or csv.`,
+        );
+      }
+      choose(format);
+    }
+    for (const s of sniffed) parse?.(s.text, s.lineNo);
+    sniffed.length = 0;
+  };
+  if (options.format !== undefined) choose(options.format);
+  let stats: Awaited<ReturnType<typeof streamLines>>;
+  try {
+    stats = await streamLines(path, (text, lineNo) => {
+      // CSV keeps blank lines: they can sit inside a quoted field.
+      if (summary.format !== 'csv' && text.trim() === '') return;
+      if (parse !== undefined && sniffed.length === 0) {
+        parse(text, lineNo);
+        return;
+      }
+      sniffed.push({ text, lineNo });
+      if (sniffed.length >= SNIFF_LINES) flushSniffed();
+    });
+  } catch (error) {
+    if (error instanceof CaptureError) throw error;
+    const e = error as NodeJS.ErrnoException;
+    const why =
+      e.code === 'ENOENT'
+        ? 'the file does not exist'
+        : e.code === 'Z_DATA_ERROR' || e.code === 'Z_BUF_ERROR'
+          ? 'it starts like gzip but the compressed data is damaged or cut short'
+          : `it cannot be read (${e.code ?? e.message})`;
+    throw new CaptureError(`${path}: ${why}. Check the path and the file, then run again.`);
+  }
+  if (sniffed.length > 0) flushSniffed();
+  finish?.();
+  summary.gzip = stats.gzip;
+  summary.bytes = stats.bytes;
+  summary.lines = stats.lines;
+  return summary;
+}
