@@ -1,0 +1,100 @@
+import { readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { GENERATORS } from '../../generators/registry.ts';
+import { runCli } from './helpers.ts';
+
+function etmTempDirs(): string[] {
+  return readdirSync(tmpdir()).filter((n) => /^etm-[0-9a-f]{8}-/.test(n));
+}
+
+describe('generate CLI usage', () => {
+  it('prints help with a usage line and every flag, exit 0', () => {
+    const res = runCli(['--help']);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(
+      /^Usage:\n {2}npm run generate -- <generator\.\.\.\|all> \[--out <file>\]/,
+    );
+    for (const flag of [
+      '--list',
+      '--out <file>',
+      '--repeat <n>',
+      '--dry-run',
+      '--json',
+      '--verbose',
+      '--help',
+    ]) {
+      expect(res.stdout).toContain(flag);
+    }
+  });
+
+  it('rejects an unknown flag with the help on stderr and exit 2', () => {
+    const res = runCli(['all', '--bogus']);
+    expect(res.code).toBe(2);
+    expect(res.stdout).toBe('');
+    expect(res.stderr).toMatch(/^Unknown flag --bogus\.\n\nUsage:/);
+  });
+
+  it('rejects an unknown generator and names the known ones', () => {
+    const res = runCli(['teleport']);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain(
+      'Unknown generator "teleport". Known: memfd_create_exec, file_metadata',
+    );
+  });
+
+  it('rejects a --repeat that is not a whole number from 1 to 100', () => {
+    for (const value of ['0', '2.5', 'x', '101']) {
+      const res = runCli(['file_activity', '--repeat', value]);
+      expect(res.code).toBe(2);
+      expect(res.stderr).toContain(`--repeat takes a whole number from 1 to 100, not "${value}".`);
+    }
+  });
+
+  it('asks for a generator when none is named', () => {
+    const res = runCli([]);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/^Name at least one generator, or all\./);
+  });
+});
+
+describe('generate --list', () => {
+  it('describes every generator: sub-categories, root, what it touches, whether it runs here', () => {
+    const res = runCli(['--list']);
+    expect(res.code).toBe(0);
+    for (const g of GENERATORS) {
+      expect(res.stdout).toContain(
+        `${g.name}  (${g.needsRoot ? 'needs root' : 'no root needed'}; here: `,
+      );
+      expect(res.stdout).toContain(`  sub-categories: ${g.subCategories.join(', ')}`);
+      expect(res.stdout).toContain(`  touches: ${g.touches}`);
+    }
+  });
+
+  it('prints one JSON object per generator with --json', () => {
+    const res = runCli(['--list', '--json']);
+    const rows = res.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(rows.map((r) => r.generator)).toEqual(GENERATORS.map((g) => g.name));
+    const driver = rows.find((r) => r.generator === 'driver_load');
+    expect(driver?.canRunHere).toBe(false);
+    expect(String(driver?.reason)).toMatch(/module/);
+  });
+});
+
+describe('generate --dry-run', () => {
+  it('says what would run and does nothing', () => {
+    const before = etmTempDirs();
+    const res = runCli(['all', '--dry-run', '--json']);
+    expect(res.code).toBe(0);
+    const rows = res.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { generator: string; wouldRun: boolean });
+    expect(rows).toHaveLength(GENERATORS.length);
+    expect(res.stderr).not.toContain('start');
+    expect(etmTempDirs()).toEqual(before);
+  });
+});
