@@ -1,0 +1,95 @@
+/**
+ * ECS JSON fragments, built as strings from templates: a process's members are rendered once and
+ * cached on the process, so an event is a handful of concatenations rather than a JSON.stringify
+ * of a nested object (the enricher's hot path).
+ */
+import type { Digest } from './hashes.ts';
+import type { Proc } from './processes.ts';
+import type { NameCache } from './users.ts';
+
+export const ECS_VERSION = '8.17.0';
+
+const q = JSON.stringify;
+
+/** `{"id":"0","name":"root"}`; ECS ids are strings. */
+export function idName(id: number, name: string | undefined): string {
+  return name === undefined ? `{"id":"${id}"}` : `{"id":"${id}","name":${q(name)}}`;
+}
+
+/** The members (without braces) ECS RFC 0030 gives every process object. Cached on p. */
+export function procMembers(p: Proc, names: NameCache): string {
+  if (p.json !== undefined) return p.json;
+  const tty =
+    p.ttyMajor !== 0
+      ? `,"tty":{"char_device":{"major":${p.ttyMajor},"minor":${p.ttyMinor}}},"interactive":true`
+      : ',"interactive":false';
+  p.json =
+    `"entity_id":"${p.entityId}","pid":${p.pid},"start":"${p.start}"` +
+    (p.executable ? `,"executable":${q(p.executable)}` : '') +
+    `,"name":${q(p.name)},"args":${q(p.args)},"args_count":${p.args.length}` +
+    `,"command_line":${q(p.args.join(' '))}` +
+    (p.cwd ? `,"working_directory":${q(p.cwd)}` : '') +
+    tty +
+    `,"user":${idName(p.euid, names.user(p.euid))},"group":${idName(p.egid, names.group(p.egid))}` +
+    `,"real_user":${idName(p.uid, names.user(p.uid))},"real_group":${idName(p.gid, names.group(p.gid))}` +
+    `,"saved_user":${idName(p.suid, names.user(p.suid))},"saved_group":${idName(p.sgid, names.group(p.sgid))}`;
+  return p.json;
+}
+
+/** entity_id, pid, start: the "anemic" process object of RFC 0030. */
+export function anemic(p: Proc): string {
+  return `"entity_id":"${p.entityId}","pid":${p.pid},"start":"${p.start}"`;
+}
+
+export function hashMembers(d: Digest): string {
+  return `"hash":{"sha256":"${d.sha256}","md5":"${d.md5}"}`;
+}
+
+/** `"previous":[{"args":..,"args_count":..,"executable":..}]` (the exec chain, newest first). */
+export function previousMember(p: Proc): string {
+  if (p.previous.length === 0) return '';
+  let s = ',"previous":[';
+  for (let i = 0; i < p.previous.length; i++) {
+    const e = p.previous[i];
+    if (!e) continue;
+    s += `${i ? ',' : ''}{"args":${q(e.args)},"args_count":${e.args.length},"executable":${q(e.executable)}}`;
+  }
+  return `${s}]`;
+}
+
+/** File members common to every file event. */
+export function fileMembers(path: string): string {
+  const slash = path.lastIndexOf('/');
+  const name = path.slice(slash + 1);
+  const dot = name.lastIndexOf('.');
+  return (
+    `"path":${q(path)},"name":${q(name)},"directory":${q(slash > 0 ? path.slice(0, slash) : '/')}` +
+    (dot > 0 ? `,"extension":${q(name.slice(dot + 1))}` : '')
+  );
+}
+
+export function mode(m: number): string {
+  return (m & 0o7777).toString(8).padStart(4, '0');
+}
+
+/** S_IFMT → ECS file.type. */
+export function fileType(m: number): string {
+  switch (m & 0o170000) {
+    case 0o040000:
+      return 'dir';
+    case 0o120000:
+      return 'symlink';
+    case 0o100000:
+      return 'file';
+    case 0o060000:
+      return 'block_device';
+    case 0o020000:
+      return 'char_device';
+    case 0o010000:
+      return 'fifo';
+    case 0o140000:
+      return 'socket';
+    default:
+      return 'unknown';
+  }
+}

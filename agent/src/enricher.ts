@@ -1,0 +1,636 @@
+/**
+ * Turns decoded records into ECS NDJSON lines: process lineage from the process table, user and
+ * group names from the name cache, executable hashes from the hash cache, and file content facts
+ * after the file is closed. One method per record kind; unknown kinds never reach here (the frame
+ * reader counts them).
+ */
+import type {
+  BpfProgLoadRec,
+  CredChangeRec,
+  Decoded,
+  ExecRec,
+  FileEventRec,
+  FilePathOpRec,
+  HelloRec,
+  MemfdRec,
+  ModuleLoadRec,
+  ProcVmRec,
+  PtraceRec,
+  RawAccessRec,
+  StatsRec,
+  TaskCtx,
+} from './decode.ts';
+import {
+  anemic,
+  ECS_VERSION,
+  fileMembers,
+  fileType,
+  hashMembers,
+  idName,
+  mode,
+  previousMember,
+  procMembers,
+} from './ecs.ts';
+import { type Exclusions, excludesPath } from './exclusions.ts';
+import type { ExecHashCache, FileAnalyzer, FileFacts, SkipReason } from './hashes.ts';
+import { type Proc, ProcessTable } from './processes.ts';
+import { EXECF } from './records.ts';
+import type { NameCache } from './users.ts';
+
+export interface HostInfo {
+  bootId: string;
+  pidNsIno: number;
+  hostname: string;
+  kernel: string;
+  architecture: string;
+}
+
+export interface EnricherOptions {
+  /** Receives one NDJSON line, newline included. */
+  write: (line: string) => void;
+  names: NameCache;
+  execHashes: ExecHashCache;
+  analyzer: FileAnalyzer;
+  exclusions: Exclusions;
+  host: HostInfo;
+  /** Adds the decoded record as event.original. */
+  jsonDebug: boolean;
+  /** Processes whose records are dropped (the agent itself), besides the loader named in hello. */
+  ownPids: ReadonlySet<number>;
+  /** Seed the process table from this /proc root when the stream starts; undefined = no seeding. */
+  procRoot: string | undefined;
+  /** Monotonic clock fallback for the boot→wall offset if the stream lacks a hello record. */
+  bootToRealNs: () => number;
+}
+
+interface PendingFile {
+  action: 'creation' | 'modification';
+  pid: number;
+  path: string;
+  ino: number;
+  mode: number;
+  tsNs: number;
+  /** Everything of the line before the file object. */
+  head: string;
+  original: string;
+}
+
+const PTRACE_NAMES: Record<number, string> = {
+  0: 'PTRACE_TRACEME',
+  1: 'PTRACE_PEEKTEXT',
+  2: 'PTRACE_PEEKDATA',
+  3: 'PTRACE_PEEKUSER',
+  4: 'PTRACE_POKETEXT',
+  5: 'PTRACE_POKEDATA',
+  6: 'PTRACE_POKEUSER',
+  7: 'PTRACE_CONT',
+  8: 'PTRACE_KILL',
+  9: 'PTRACE_SINGLESTEP',
+  12: 'PTRACE_GETREGS',
+  13: 'PTRACE_SETREGS',
+  14: 'PTRACE_GETFPREGS',
+  15: 'PTRACE_SETFPREGS',
+  16: 'PTRACE_ATTACH',
+  17: 'PTRACE_DETACH',
+  24: 'PTRACE_SYSCALL',
+  0x4200: 'PTRACE_SETOPTIONS',
+  0x4201: 'PTRACE_GETEVENTMSG',
+  0x4202: 'PTRACE_GETSIGINFO',
+  0x4203: 'PTRACE_SETSIGINFO',
+  0x4204: 'PTRACE_GETREGSET',
+  0x4205: 'PTRACE_SETREGSET',
+  0x4206: 'PTRACE_SEIZE',
+  0x4207: 'PTRACE_INTERRUPT',
+  0x4208: 'PTRACE_LISTEN',
+};
+/** Requests that write to the tracee: event.type change rather than access. */
+const PTRACE_WRITES = new Set([4, 5, 6, 13, 15, 0x4205]);
+
+const BPF_PROG_TYPES = [
+  'unspec',
+  'socket_filter',
+  'kprobe',
+  'sched_cls',
+  'sched_act',
+  'tracepoint',
+  'xdp',
+  'perf_event',
+  'cgroup_skb',
+  'cgroup_sock',
+  'lwt_in',
+  'lwt_out',
+  'lwt_xmit',
+  'sock_ops',
+  'sk_skb',
+  'cgroup_device',
+  'sk_msg',
+  'raw_tracepoint',
+  'cgroup_sock_addr',
+  'lwt_seg6local',
+  'lirc_mode2',
+  'sk_reuseport',
+  'flow_dissector',
+  'cgroup_sysctl',
+  'raw_tracepoint_writable',
+  'cgroup_sockopt',
+  'tracing',
+  'struct_ops',
+  'ext',
+  'lsm',
+  'sk_lookup',
+  'syscall',
+  'netfilter',
+];
+
+const CRED_SYSCALLS = [
+  '',
+  'setuid',
+  'setreuid',
+  'setresuid',
+  'setfsuid',
+  'setgid',
+  'setregid',
+  'setresgid',
+  'setfsgid',
+];
+
+/** Stale pending file events are emitted after this long without a close (ns). */
+const PENDING_MAX_NS = 2e9;
+
+const q = JSON.stringify;
+
+export class Enricher {
+  /** Events written, by event.action. */
+  readonly counts = new Map<string, number>();
+  excluded = 0;
+  hello: HelloRec | undefined;
+  lastStats: StatsRec | undefined;
+  private table: ProcessTable | undefined;
+  private bootToRealNs = 0;
+  private seq = 0;
+  private readonly pending = new Map<string, PendingFile[]>();
+  private readonly o: EnricherOptions;
+  private readonly hostJson: string;
+
+  constructor(o: EnricherOptions) {
+    this.o = o;
+    const h = o.host;
+    this.hostJson =
+      `{"hostname":${q(h.hostname)},"name":${q(h.hostname)},"architecture":${q(h.architecture)}` +
+      `,"os":{"type":"linux","kernel":${q(h.kernel)}},"boot":{"id":${q(h.bootId)}},"pid_ns_ino":"${h.pidNsIno}"}`;
+  }
+
+  get processes(): ProcessTable {
+    if (!this.table) this.start(this.o.bootToRealNs());
+    return this.table as ProcessTable;
+  }
+
+  onRecord(rec: Decoded): void {
+    switch (rec.kind) {
+      case 'hello':
+        this.hello = rec;
+        this.start(rec.bootToRealNs);
+        return;
+      case 'stats':
+        this.lastStats = rec;
+        this.processes.sweep(rec.tsNs);
+        this.flushPending((p) => rec.final || rec.tsNs - p.tsNs > PENDING_MAX_NS);
+        return;
+    }
+    if (this.o.ownPids.has(rec.task.pid) || rec.task.pid === this.hello?.loaderPid) return;
+    switch (rec.kind) {
+      case 'fork':
+        return this.fork(rec.task, rec.tsNs, rec);
+      case 'exec':
+        return this.exec(rec);
+      case 'exit':
+        return this.exit(rec.task, rec.tsNs, rec.exitCode, rec);
+      case 'setsid':
+        return this.setsid(rec.task, rec.tsNs, rec);
+      case 'memfd':
+        return this.memfd(rec);
+      case 'file_create':
+      case 'file_modify':
+        return this.fileOpened(rec);
+      case 'file_close':
+        return this.fileClosed(rec);
+      case 'file_rename':
+      case 'file_unlink':
+        return this.pathOp(rec);
+      case 'ptrace':
+        return this.ptrace(rec);
+      case 'proc_vm':
+        return this.procVm(rec);
+      case 'bpf_prog_load':
+        return this.bpfProgLoad(rec);
+      case 'raw_access':
+        return this.rawAccess(rec);
+      case 'cred_change':
+        return this.credChange(rec);
+      case 'module_load':
+        return this.moduleLoad(rec);
+    }
+  }
+
+  /** Emits file events still waiting for a close (end of stream). */
+  finish(): void {
+    this.flushPending(() => true);
+  }
+
+  private start(bootToRealNs: number): void {
+    this.bootToRealNs = bootToRealNs;
+    this.table = new ProcessTable({
+      bootId: this.o.host.bootId,
+      pidNsIno: this.o.host.pidNsIno,
+      bootToRealNs,
+    });
+    if (this.o.procRoot) this.table.seedFromProc(this.o.procRoot);
+  }
+
+  private excludedProc(p: Proc, t: TaskCtx): boolean {
+    const ex = this.o.exclusions;
+    if (ex.uids.size && (ex.uids.has(t.uid) || ex.uids.has(t.euid))) return true;
+    if (ex.names.size && (ex.names.has(p.name) || ex.names.has(t.comm))) return true;
+    return ex.paths.length > 0 && p.executable !== '' && excludesPath(ex, p.executable);
+  }
+
+  private iso(tsNs: number): string {
+    return new Date((tsNs + this.bootToRealNs) / 1e6).toISOString();
+  }
+
+  /** The `"process":{...}` member with lineage. */
+  private processBlock(p: Proc, extra: string): string {
+    const t = this.processes;
+    const names = this.o.names;
+    let s = `"process":{${procMembers(p, names)}${extra}`;
+    const parent = t.parentOf(p);
+    if (parent) {
+      const pgl = t.get(parent.pgid);
+      s += `,"parent":{${procMembers(parent, names)}${pgl ? `,"group_leader":{${anemic(pgl)}}` : ''}}`;
+    } else if (p.ppid) {
+      s += `,"parent":{"pid":${p.ppid}}`;
+    }
+    const gl = t.get(p.pgid);
+    if (gl) s += `,"group_leader":{${procMembers(gl, names)}}`;
+    const sl = t.get(p.sid);
+    if (sl) s += `,"session_leader":{${procMembers(sl, names)}}`;
+    const el = p.entryLeader;
+    if (el) {
+      s += `,"entry_leader":{${procMembers(el, names)},"entry_meta":{"type":${q(el.entryType ?? 'unknown')}}}`;
+    }
+    return `${s}}`;
+  }
+
+  private head(
+    tsNs: number,
+    category: string,
+    type: string,
+    action: string,
+    outcome: string | undefined,
+    p: Proc,
+    procExtra: string,
+    original: string,
+  ): string {
+    const names = this.o.names;
+    return (
+      `{"@timestamp":"${this.iso(tsNs)}","ecs":{"version":"${ECS_VERSION}"}` +
+      `,"event":{"kind":"event","category":["${category}"],"type":["${type}"],"action":"${action}"` +
+      `,"sequence":${++this.seq}${outcome ? `,"outcome":"${outcome}"` : ''}${original}}` +
+      `,"host":${this.hostJson}` +
+      `,"user":${idName(p.euid, names.user(p.euid))},"group":${idName(p.egid, names.group(p.egid))}` +
+      `,${this.processBlock(p, procExtra)}`
+    );
+  }
+
+  private original(rec: Decoded): string {
+    return this.o.jsonDebug ? `,"original":${q(q(rec))}` : '';
+  }
+
+  private emit(action: string, line: string): void {
+    this.counts.set(action, (this.counts.get(action) ?? 0) + 1);
+    this.o.write(line);
+  }
+
+  private simple(
+    rec: Decoded & { task: TaskCtx },
+    p: Proc,
+    category: string,
+    type: string,
+    action: string,
+    outcome: string | undefined,
+    procExtra: string,
+    top: string,
+  ): void {
+    if (this.excludedProc(p, rec.task)) {
+      this.excluded++;
+      return;
+    }
+    this.emit(
+      action,
+      `${this.head(rec.tsNs, category, type, action, outcome, p, procExtra, this.original(rec))}${top}}\n`,
+    );
+  }
+
+  private fork(t: TaskCtx, tsNs: number, rec: Decoded & { task: TaskCtx }): void {
+    const child = this.processes.fork(t);
+    this.simple({ ...rec, tsNs }, child, 'process', 'start', 'fork', undefined, '', '');
+  }
+
+  private exec(rec: ExecRec): void {
+    const noLink = (rec.flags & EXECF.EXE_NO_LINK) !== 0;
+    const executable = noLink ? `${rec.executable} (deleted)` : rec.executable;
+    const p = this.processes.exec(rec.task, executable, rec.args, rec.cwd);
+    if (this.excludedProc(p, rec.task)) {
+      this.excluded++;
+      return;
+    }
+    const digest = this.o.execHashes.get(
+      { dev: rec.exeDev, ino: rec.exeIno, size: rec.exeSize, mtimeNs: rec.exeMtimeNs },
+      [`/proc/${rec.task.pid}/exe`, rec.executable],
+    );
+    // A memfd lives at the root of the kernel's internal shm mount: "/memfd:<name>".
+    const memfdName =
+      noLink && rec.executable.startsWith('/memfd:')
+        ? rec.executable.slice('/memfd:'.length)
+        : undefined;
+    const ext: string[] = [];
+    if (typeof digest === 'string') ext.push(`"hash_skipped":"${digest}"`);
+    if (noLink) ext.push('"exe_deleted":true');
+    if (memfdName !== undefined) ext.push(`"memfd":{"name":${q(memfdName)}}`);
+    if (rec.flags & EXECF.ARGS_TRUNCATED) ext.push('"args_truncated":true');
+    const extra =
+      previousMember(p) +
+      (typeof digest === 'string' ? '' : `,${hashMembers(digest)}`) +
+      (ext.length ? `,"Ext":{${ext.join(',')}}` : '');
+    this.emit(
+      'exec',
+      `${this.head(rec.tsNs, 'process', 'start', 'exec', undefined, p, extra, this.original(rec))}}\n`,
+    );
+  }
+
+  private exit(t: TaskCtx, tsNs: number, status: number, rec: Decoded & { task: TaskCtx }): void {
+    const p = this.processes.exit(t, tsNs);
+    this.flushPending((f) => f.pid === t.pid);
+    const sig = status & 0x7f;
+    const code = sig ? 128 + sig : (status >> 8) & 0xff;
+    this.simple(
+      rec,
+      p,
+      'process',
+      'end',
+      'end',
+      undefined,
+      `,"exit_code":${code},"end":"${this.iso(tsNs)}"`,
+      '',
+    );
+  }
+
+  private setsid(t: TaskCtx, _tsNs: number, rec: Decoded & { task: TaskCtx }): void {
+    const p = this.processes.setsid(t);
+    this.simple(rec, p, 'process', 'change', 'session_begin', undefined, '', '');
+  }
+
+  private memfd(rec: MemfdRec): void {
+    const p = this.processes.forTask(rec.task);
+    const f = rec.flags;
+    const flag =
+      `"allow_seal":${(f & 0x2) !== 0},"exec":${(f & 0x10) !== 0},"noexec_seal":${(f & 0x8) !== 0}` +
+      `,"hugetlb":${(f & 0x4) !== 0},"cloexec":${(f & 0x1) !== 0}`;
+    const extra = `,"Ext":{"memfd":{"name":${q(rec.name)},"flags":${f},"flag":{${flag}}${rec.ret >= 0 ? `,"fd":${rec.ret}` : ''}}}`;
+    this.simple(
+      rec,
+      p,
+      'process',
+      'info',
+      'memfd_create',
+      rec.ret >= 0 ? 'success' : 'failure',
+      extra,
+      '',
+    );
+  }
+
+  private fileOpened(rec: FileEventRec): void {
+    const p = this.processes.forTask(rec.task);
+    const path = rec.file.path;
+    if (this.excludedProc(p, rec.task) || excludesPath(this.o.exclusions, path)) {
+      this.excluded++;
+      return;
+    }
+    const action = rec.kind === 'file_create' ? 'creation' : 'modification';
+    const type = rec.kind === 'file_create' ? 'creation' : 'change';
+    const list = this.pending.get(rec.file.cookie) ?? [];
+    list.push({
+      action,
+      pid: rec.task.pid,
+      path,
+      ino: rec.file.ino,
+      mode: rec.file.mode,
+      tsNs: rec.tsNs,
+      head: this.head(rec.tsNs, 'file', type, action, undefined, p, '', this.original(rec)),
+      original: '',
+    });
+    this.pending.set(rec.file.cookie, list);
+  }
+
+  private fileClosed(rec: FileEventRec): void {
+    const list = this.pending.get(rec.file.cookie);
+    if (!list) return;
+    this.pending.delete(rec.file.cookie);
+    this.emitFiles(list);
+  }
+
+  private flushPending(which: (p: PendingFile) => boolean): void {
+    for (const [cookie, list] of this.pending) {
+      if (list.some(which)) {
+        this.pending.delete(cookie);
+        this.emitFiles(list);
+      }
+    }
+  }
+
+  /** Analyses the file once and writes every event waiting on it. */
+  private emitFiles(list: PendingFile[]): void {
+    const first = list[0];
+    if (!first) return;
+    const isReg = (first.mode & 0o170000) === 0o100000;
+    const facts: FileFacts | SkipReason = isReg
+      ? this.o.analyzer.analyze(first.path, first.ino)
+      : 'unreadable';
+    let body = `,"file":{${fileMembers(first.path)},"inode":"${first.ino}","type":"${fileType(first.mode)}","mode":"${mode(first.mode)}"`;
+    if (typeof facts === 'string') {
+      body += `,"Ext":{"analysis_skipped":"${facts}"}`;
+    } else {
+      body += `,"size":${facts.size}`;
+      if (facts.digest) body += `,${hashMembers(facts.digest)}`;
+      const ext: string[] = [];
+      if (facts.entropy !== undefined)
+        ext.push(`"entropy":${Math.round(facts.entropy * 1e6) / 1e6}`);
+      if (facts.header !== undefined) ext.push(`"header_bytes":"${facts.header}"`);
+      if (facts.skipped) ext.push(`"analysis_skipped":"${facts.skipped}"`);
+      if (ext.length) body += `,"Ext":{${ext.join(',')}}`;
+    }
+    body += '}}\n';
+    for (const f of list) this.emit(f.action, f.head + body);
+  }
+
+  private pathOp(rec: FilePathOpRec): void {
+    const p = this.processes.forTask(rec.task);
+    const oldPath = resolvePath(rec.oldDir, rec.oldName);
+    if (rec.kind === 'file_unlink') {
+      if (excludesPath(this.o.exclusions, oldPath)) {
+        this.excluded++;
+        return;
+      }
+      const dir = (rec.flags & 0x200) !== 0; // AT_REMOVEDIR
+      this.simple(
+        rec,
+        p,
+        'file',
+        'deletion',
+        'deletion',
+        'success',
+        '',
+        `,"file":{${fileMembers(oldPath)},"type":"${dir ? 'dir' : 'file'}"}`,
+      );
+      return;
+    }
+    const newPath = resolvePath(rec.newDir, rec.newName);
+    if (excludesPath(this.o.exclusions, newPath) || excludesPath(this.o.exclusions, oldPath)) {
+      this.excluded++;
+      return;
+    }
+    const slash = oldPath.lastIndexOf('/');
+    this.simple(
+      rec,
+      p,
+      'file',
+      'change',
+      'rename',
+      'success',
+      '',
+      `,"file":{${fileMembers(newPath)},"Ext":{"original":{"path":${q(oldPath)},"name":${q(oldPath.slice(slash + 1))}}}}`,
+    );
+  }
+
+  private target(pid: number): string {
+    const t = this.processes.get(pid);
+    return t
+      ? `,"Target":{"process":{${procMembers(t, this.o.names)}}}`
+      : `,"Target":{"process":{"pid":${pid}}}`;
+  }
+
+  private ptrace(rec: PtraceRec): void {
+    const p = this.processes.forTask(rec.task);
+    const name = PTRACE_NAMES[rec.request] ?? `PTRACE_${rec.request}`;
+    const type = PTRACE_WRITES.has(rec.request) ? 'change' : 'access';
+    const extra = `,"Ext":{"ptrace":{"request":${rec.request},"request_name":"${name}","addr":"${rec.addr}"}}`;
+    const target = rec.request === 0 ? this.target(p.ppid) : this.target(rec.targetPid);
+    this.simple(
+      rec,
+      p,
+      'process',
+      type,
+      'ptrace',
+      rec.ret >= 0 ? 'success' : 'failure',
+      extra,
+      target,
+    );
+  }
+
+  private procVm(rec: ProcVmRec): void {
+    const p = this.processes.forTask(rec.task);
+    const action = rec.write ? 'process_vm_writev' : 'process_vm_readv';
+    const extra = `,"Ext":{"process_vm":{"bytes":${rec.ret >= 0 ? rec.ret : 0},"local_iovcnt":${rec.localIovcnt},"remote_iovcnt":${rec.remoteIovcnt}}}`;
+    this.simple(
+      rec,
+      p,
+      'process',
+      rec.write ? 'change' : 'access',
+      action,
+      rec.ret >= 0 ? 'success' : 'failure',
+      extra,
+      this.target(rec.targetPid),
+    );
+  }
+
+  private bpfProgLoad(rec: BpfProgLoadRec): void {
+    const p = this.processes.forTask(rec.task);
+    const extra =
+      `,"Ext":{"bpf":{"prog_type":${rec.progType},"prog_type_name":"${BPF_PROG_TYPES[rec.progType] ?? 'unknown'}"` +
+      `,"prog_name":${q(rec.progName)},"insn_cnt":${rec.insnCnt},"expected_attach_type":${rec.attachType}}}`;
+    this.simple(
+      rec,
+      p,
+      'process',
+      'info',
+      'bpf_prog_load',
+      rec.ret >= 0 ? 'success' : 'failure',
+      extra,
+      '',
+    );
+  }
+
+  private rawAccess(rec: RawAccessRec): void {
+    const p = this.processes.forTask(rec.task);
+    const f = rec.file;
+    this.simple(
+      rec,
+      p,
+      'file',
+      'access',
+      'raw_access_read',
+      'success',
+      '',
+      `,"file":{${fileMembers(f.path)},"inode":"${f.ino}","type":"block_device","mode":"${mode(f.mode)}","Ext":{"device":{"major":${rec.rdev >>> 20},"minor":${rec.rdev & 0xfffff}}}}`,
+    );
+  }
+
+  private credChange(rec: CredChangeRec): void {
+    const p = this.processes.forTask(rec.task);
+    p.json = undefined;
+    const name = CRED_SYSCALLS[rec.syscall] ?? 'unknown';
+    const action = rec.syscall <= 4 ? 'uid_change' : 'gid_change';
+    const o = rec.old;
+    const n = this.o.names;
+    const extra =
+      `,"Ext":{"cred_change":{"syscall":"${name}","args":[${rec.args.map((a) => (a === 0xffffffff ? -1 : a)).join(',')}]` +
+      `,"previous":{"user":${idName(o.euid, n.user(o.euid))},"real_user":${idName(o.uid, n.user(o.uid))},"saved_user":${idName(o.suid, n.user(o.suid))}` +
+      `,"group":${idName(o.egid, n.group(o.egid))},"real_group":${idName(o.gid, n.group(o.gid))},"saved_group":${idName(o.sgid, n.group(o.sgid))}}}}`;
+    this.simple(
+      rec,
+      p,
+      'process',
+      'change',
+      action,
+      rec.ret >= 0 ? 'success' : 'failure',
+      extra,
+      '',
+    );
+  }
+
+  private moduleLoad(rec: ModuleLoadRec): void {
+    const p = this.processes.forTask(rec.task);
+    this.simple(
+      rec,
+      p,
+      'driver',
+      'start',
+      'module_load',
+      'success',
+      '',
+      `,"driver":{"name":${q(rec.name)},"Ext":{"taints":${rec.taints}}}`,
+    );
+  }
+}
+
+/** Joins a name as passed to a syscall with the directory it was relative to, lexically. */
+export function resolvePath(dir: string, name: string): string {
+  const full = name.startsWith('/') ? name : `${dir === '/' ? '' : dir}/${name}`;
+  const out: string[] = [];
+  for (const part of full.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') out.pop();
+    else out.push(part);
+  }
+  return `/${out.join('/')}`;
+}
