@@ -1,0 +1,50 @@
+/**
+ * Browser tests run against the production build served by `npm start` on a loopback port of
+ * their own, in Debian's Chromium (never a downloaded browser), so they see exactly what readers get.
+ */
+import { defineConfig, devices } from '@playwright/test';
+
+const PORT = 4329;
+export const CHROMIUM_FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+  '--no-first-run',
+];
+
+export default defineConfig({
+  testDir: 'tests/e2e',
+  forbidOnly: !!process.env.CI,
+  retries: 0,
+  workers: process.env.CI ? 2 : 4,
+  timeout: 60_000,
+  reporter: process.env.CI ? [['list'], ['html', { open: 'never' }]] : 'list',
+  outputDir: 'test-results',
+  use: {
+    baseURL: `http://127.0.0.1:${PORT}`,
+    trace: 'retain-on-failure',
+    screenshot: 'only-on-failure',
+  },
+  projects: [
+    {
+      name: 'chromium',
+      use: {
+        ...devices['Desktop Chrome'],
+        channel: undefined,
+        launchOptions: { executablePath: '/usr/bin/chromium', args: CHROMIUM_FLAGS },
+      },
+    },
+  ],
+  webServer: {
+    // start.ts rebuilds only when dist/ is older than data/ or src/, then serves on loopback.
+    command: `node scripts/start.ts --port ${PORT}`,
+    url: `http://127.0.0.1:${PORT}/`,
+    reuseExistingServer: !process.env.CI,
+    timeout: 300_000,
+    stdout: 'ignore',
+    stderr: 'pipe',
+  },
+});
