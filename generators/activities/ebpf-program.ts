@@ -20,6 +20,7 @@ import {
 import { fromCall } from '../lib/recorder.ts';
 
 const BPF_PROG_LOAD = 5;
+const BPF_PROG_GET_FD_BY_ID = 13;
 const BPF_OBJ_GET_INFO_BY_FD = 15;
 const BPF_PROG_TYPE_SOCKET_FILTER = 1;
 const ATTR_SIZE = 128;
@@ -61,6 +62,15 @@ function progInfo(fd: number): { id: number; tag: string; name: string } | undef
   };
 }
 
+/** Whether a program id still resolves; the kernel frees programs after an RCU grace period. */
+function programExists(id: number): boolean {
+  const attr = Buffer.alloc(ATTR_SIZE);
+  attr.writeUInt32LE(id, 0);
+  const call = bpf(BPF_PROG_GET_FD_BY_ID, attr);
+  if (call.errno === undefined) closeFd(call.ret);
+  return call.errno === undefined;
+}
+
 export const ebpfProgram: Generator = {
   name: 'ebpf_program',
   summary:
@@ -73,6 +83,7 @@ export const ebpfProgram: Generator = {
     const progName = `etm_${ctx.runId.slice(4)}`;
     const insns = program(true);
     let progFd = -1;
+    let progId: number | undefined;
     ctx.step(
       {
         subCategories: ['ebpf-event'],
@@ -104,6 +115,7 @@ export const ebpfProgram: Generator = {
           if (progFd >= 0) closeFd(progFd);
         });
         const info = progInfo(progFd);
+        progId = info?.id;
         return {
           result: fromCall(call),
           args: {
@@ -124,7 +136,7 @@ export const ebpfProgram: Generator = {
     const sock = socket(AF_INET, SOCK_DGRAM, 0);
     if (sock.errno === undefined) {
       ctx.onCleanup('close socket', () => {
-        closeFd(sock.ret);
+        if (sock.errno === undefined) closeFd(sock.ret);
       });
       const value = Buffer.alloc(4);
       value.writeInt32LE(progFd, 0);
@@ -203,18 +215,40 @@ export const ebpfProgram: Generator = {
       },
     );
 
-    ctx.step(
+    if (sock.errno === undefined) {
+      ctx.step(
+        { subCategories: [], operation: 'close', via: 'syscall', args: { fd: sock.ret } },
+        () => ({ result: fromCall(closeFd(sock.ret)) }),
+      );
+      sock.errno = -1;
+    }
+    await ctx.stepAsync(
       {
         subCategories: ['ebpf-event'],
         operation: 'close',
         via: 'syscall',
-        args: { fd: progFd, bpf: { progName } },
-        note: 'Closing the last reference (the socket filter was replaced) makes the kernel unload the program.',
+        args: { fd: progFd, bpf: { progName, ...(progId === undefined ? {} : { progId }) } },
+        note: 'Closing the last reference makes the kernel unload the program (after an RCU grace period).',
       },
-      () => {
+      async () => {
         const call = closeFd(progFd);
         progFd = -1;
-        return { result: fromCall(call) };
+        if (call.errno !== undefined || progId === undefined) return { result: fromCall(call) };
+        const started = Date.now();
+        while (programExists(progId) && Date.now() - started < 2000) {
+          await new Promise((r) => setTimeout(r, 5));
+        }
+        const gone = !programExists(progId);
+        return {
+          result: gone
+            ? fromCall(call)
+            : {
+                ...fromCall(call),
+                ok: false,
+                message: `program id ${progId} still loaded 2 s after close`,
+              },
+          note: `Program id ${progId} ${gone ? `was gone after ${Date.now() - started} ms` : 'was still loaded'}.`,
+        };
       },
     );
   },

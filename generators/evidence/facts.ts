@@ -1,0 +1,237 @@
+/**
+ * Facts: the format-independent things an event can say about an action (pid, path, memfd name,
+ * entropy...). Rules (data, one file per input format) say where each fact lives in that format;
+ * this module reads facts out of events and compares them with what the manifest says.
+ */
+
+import type { Doc } from './readers/fields.ts';
+import { getField } from './readers/fields.ts';
+import type { FactName, FactSource } from './rules.schema.ts';
+
+/** How a fact is compared with the manifest's value. */
+type Comparator =
+  | 'int'
+  | 'text'
+  | 'exe'
+  | 'path'
+  | 'argv'
+  | 'memfd'
+  | 'hex'
+  | 'entropy'
+  | 'flags'
+  | 'ip'
+  | 'dns'
+  | 'contains'
+  | 'present';
+
+export const FACTS: Record<FactName, { compare: Comparator; meaning: string }> = {
+  pid: { compare: 'int', meaning: 'process id of the process that acted (or was started)' },
+  ppid: { compare: 'int', meaning: 'parent process id' },
+  executable: { compare: 'exe', meaning: 'executable path of the process' },
+  args: { compare: 'argv', meaning: 'argument vector of a started process' },
+  exitCode: { compare: 'int', meaning: 'exit status of an ended process' },
+  memfdName: { compare: 'memfd', meaning: 'name given to memfd_create' },
+  memfdFlags: { compare: 'flags', meaning: 'memfd_create flags as a bit mask (MFD_*)' },
+  path: { compare: 'path', meaning: 'file path acted on (either side of a rename)' },
+  size: { compare: 'int', meaning: 'file size in bytes' },
+  entropy: { compare: 'entropy', meaning: 'Shannon entropy of the file content, bits per byte' },
+  headerBytes: { compare: 'hex', meaning: 'first bytes of the file, hex' },
+  md5: { compare: 'text', meaning: 'MD5 of the file content' },
+  sha1: { compare: 'text', meaning: 'SHA-1 of the file content' },
+  sha256: { compare: 'text', meaning: 'SHA-256 of the file content' },
+  fuzzyHash: { compare: 'present', meaning: 'a fuzzy hash (ssdeep, TLSH) of the file content' },
+  ports: { compare: 'int', meaning: 'ports of a socket (local or remote)' },
+  addresses: { compare: 'ip', meaning: 'IP addresses of a socket (local or remote)' },
+  dnsName: { compare: 'dns', meaning: 'DNS question name' },
+  scriptContent: { compare: 'contains', meaning: 'script text run by an interpreter' },
+  userName: { compare: 'text', meaning: 'user account acted on or logged on' },
+  targetPid: { compare: 'int', meaning: 'pid of the process acted on (ptrace, process_vm_*)' },
+  bpfProgId: { compare: 'int', meaning: 'id of a loaded BPF program' },
+  sensorEvent: { compare: 'present', meaning: "the sensor's own start or stop record" },
+};
+
+/** Reads one source; undefined when absent or not parseable. */
+function readSource(doc: Doc, source: FactSource): unknown {
+  if (typeof source === 'string') return normalise(getField(doc, source));
+  if (source.bits !== undefined) {
+    let mask = 0;
+    let seen = false;
+    for (const [field, bit] of Object.entries(source.bits)) {
+      const v = getField(doc, field);
+      if (v === undefined) continue;
+      seen = true;
+      if (v === true || v === 'true') mask |= bit;
+    }
+    return seen ? mask : undefined;
+  }
+  let value = getField(doc, source.field ?? '');
+  if (value === undefined) return undefined;
+  if (source.index !== undefined) {
+    if (!Array.isArray(value)) return undefined;
+    value = value[source.index];
+  }
+  if (source.regex !== undefined) {
+    const re = new RegExp(source.regex);
+    const pick = (v: unknown) => {
+      const m = typeof v === 'string' ? re.exec(v) : null;
+      return m?.[1];
+    };
+    value = Array.isArray(value) ? value.map(pick).filter((v) => v !== undefined) : pick(value);
+    if (Array.isArray(value) && value.length === 0) return undefined;
+  }
+  if (value === undefined) return undefined;
+  switch (source.parse) {
+    case 'hex': {
+      const n =
+        typeof value === 'string' ? Number.parseInt(value.replace(/^0x/, ''), 16) : Number(value);
+      return Number.isFinite(n) ? n : undefined;
+    }
+    case 'int': {
+      const n = Number(value);
+      return Number.isInteger(n) ? n : undefined;
+    }
+    default:
+      return normalise(value);
+  }
+}
+
+function normalise(value: unknown): unknown {
+  if (value === null || value === '' || (Array.isArray(value) && value.length === 0))
+    return undefined;
+  return value;
+}
+
+/**
+ * The fact's value in `doc`: the first source present, or with `collect` every source's value.
+ * @example extractFact(doc, ['process.pid']) // 4242
+ */
+export function extractFact(doc: Doc, sources: readonly FactSource[], collect = false): unknown {
+  if (!collect) {
+    for (const source of sources) {
+      const v = readSource(doc, source);
+      if (v !== undefined) return v;
+    }
+    return undefined;
+  }
+  const out: unknown[] = [];
+  for (const source of sources) {
+    const v = readSource(doc, source);
+    if (v === undefined) continue;
+    if (Array.isArray(v)) out.push(...v);
+    else out.push(v);
+  }
+  return out.length === 0 ? undefined : out;
+}
+
+const asList = (v: unknown): unknown[] => (Array.isArray(v) ? v : [v]);
+
+function toInt(v: unknown): number | undefined {
+  if (typeof v === 'number') return Number.isInteger(v) ? v : undefined;
+  if (typeof v === 'string' && /^-?\d+$/.test(v.trim())) return Number(v);
+  return undefined;
+}
+
+/** `/memfd:x (deleted)`, `memfd:x` and `/proc/self/fd/3` style names reduced for comparison. */
+function exeKey(v: string): string {
+  return v.replace(/ \(deleted\)$/, '').replace(/^\//, '');
+}
+
+function normIp(v: string): string {
+  const s = v.trim().toLowerCase();
+  return s.startsWith('::ffff:') && s.includes('.') ? s.slice(7) : s;
+}
+
+function argvOf(v: unknown): string[] | undefined {
+  if (Array.isArray(v)) return v.map(String);
+  if (typeof v === 'string') {
+    if (v.startsWith('[')) {
+      try {
+        const parsed: unknown = JSON.parse(v);
+        if (Array.isArray(parsed)) return parsed.map(String);
+      } catch {}
+    }
+    return undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Whether the event's value agrees with one of the manifest's acceptable values.
+ * `expected` is a list of acceptable values; an empty list means "any value present".
+ */
+export function factAgrees(name: FactName, actual: unknown, expected: readonly unknown[]): boolean {
+  if (actual === undefined) return false;
+  if (expected.length === 0) return true;
+  const cmp = FACTS[name].compare;
+  const values = asList(actual);
+  switch (cmp) {
+    case 'present':
+      return true;
+    case 'int':
+      return values.some((a) => {
+        const x = toInt(a);
+        return x !== undefined && expected.some((e) => toInt(e) === x);
+      });
+    case 'text':
+      return values.some((a) =>
+        expected.some((e) => String(a).trim().toLowerCase() === String(e).trim().toLowerCase()),
+      );
+    case 'exe':
+      return values.some((a) => expected.some((e) => exeKey(String(a)) === exeKey(String(e))));
+    case 'path':
+      return values.some((a) => expected.some((e) => String(a) === String(e)));
+    case 'memfd':
+      return values.some((a) => {
+        const s = String(a).replace(/^memfd:/, '');
+        return expected.some((e) => s === String(e));
+      });
+    case 'argv': {
+      const got = argvOf(actual);
+      return expected.some((e) => {
+        const want = argvOf(e);
+        if (want === undefined) return false;
+        if (got !== undefined)
+          return got.length === want.length && got.every((g, i) => g === want[i]);
+        // A command line string: all arguments joined by spaces, as Elastic's process.command_line.
+        return typeof actual === 'string' && actual === want.join(' ');
+      });
+    }
+    case 'hex':
+      return values.some((a) => {
+        const s = String(a)
+          .toLowerCase()
+          .replace(/[^0-9a-f]/g, '');
+        return expected.some((e) => {
+          const w = String(e).toLowerCase();
+          const n = Math.min(s.length, w.length);
+          // Sensors keep 8 to 32 leading bytes; compare what both have, at least 4 bytes.
+          return n >= 8 && s.slice(0, n) === w.slice(0, n);
+        });
+      });
+    case 'entropy':
+      return values.some((a) => {
+        const x = Number(a);
+        return Number.isFinite(x) && expected.some((e) => Math.abs(Number(e) - x) <= 0.01);
+      });
+    case 'flags': {
+      // The five MFD_* bits every sensor can decode; others (huge page sizes) are ignored.
+      const known = 0x1f;
+      return values.some((a) => {
+        const x = toInt(a);
+        return x !== undefined && expected.some((e) => ((toInt(e) ?? -1) & known) === (x & known));
+      });
+    }
+    case 'ip':
+      return values.some((a) => expected.some((e) => normIp(String(a)) === normIp(String(e))));
+    case 'dns':
+      return values.some((a) =>
+        expected.some(
+          (e) =>
+            String(a).toLowerCase().replace(/\.$/, '') ===
+            String(e).toLowerCase().replace(/\.$/, ''),
+        ),
+      );
+    case 'contains':
+      return values.some((a) => expected.some((e) => String(a).includes(String(e))));
+  }
+}
