@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { z } from 'zod';
 import { type DataIssue, DataValidationError, type Locator, parseData } from './issues.ts';
 import { type ReadText, readJsonFile, readUtf8 } from './json-file.ts';
+import { matrixRows } from './rows.ts';
 import {
   CorrectionsFileSchema,
   DescriptionsFileSchema,
@@ -56,12 +57,7 @@ export interface Dataset extends CoreData {
   layout: z.infer<typeof UpstreamLayoutSchema>;
 }
 
-/** Rows of a matrix in reading order, with their 1-based numbers. */
-export function matrixRows(matrix: PlatformMatrix) {
-  return matrix.categories
-    .flatMap((category, ci) => category.subCategories.map((sub, si) => ({ category, sub, ci, si })))
-    .map((row, i) => ({ ...row, number: i + 1 }));
-}
+export { matrixRows };
 
 function matrixLocator(raw: unknown): Locator {
   return (path) => {

@@ -2,7 +2,7 @@
  * The scoring formula, once: score(vendor) = Σ over sub-categories of statusValue(cell) × weight.
  * Pure functions over validated data; the CLI, the site and the "your own weights" page all call these.
  */
-import { matrixRows } from './dataset.ts';
+import { matrixRows } from './rows.ts';
 import type { PlatformMatrix, StatusValues } from './schema.ts';
 
 /** Weights of one platform, keyed by sub-category id. */
