@@ -69,7 +69,15 @@ const code = await runCli(spec, process.argv.slice(2), async (cli, io) => {
   if (cli.values['no-serve']) return EXIT.ok;
   io.stderr(`Serving dist/ on http://${HOST}:${port}/ (loopback only; Ctrl-C stops it)...\n`);
   const astro = join(root, 'node_modules', '.bin', 'astro');
-  const served = await run(astro, ['preview', '--host', HOST, '--port', String(port)]);
+  // --ignore-lock: Astro allows one tracked preview per project; tests and the bench run their own.
+  const served = await run(astro, [
+    'preview',
+    '--host',
+    HOST,
+    '--port',
+    String(port),
+    '--ignore-lock',
+  ]);
   if (served !== 0) {
     io.stderr(
       `The preview server stopped with exit ${served}; if the port is taken, try --port ${port + 1}.\n`,
