@@ -3,7 +3,7 @@
  * (logon, then logoff when the session ends) and one with a wrong password (failed logon).
  */
 import type { Generator } from '../generator.types.ts';
-import { runCommand } from '../lib/commands.ts';
+import { runCommandAsync } from '../lib/commands.ts';
 import { createTestUser, setPassword } from '../lib/test-user.ts';
 
 export const logon: Generator = {
@@ -45,7 +45,7 @@ export const logon: Generator = {
       env: { PATH: '/usr/bin:/bin', LC_ALL: 'C' },
     };
 
-    ctx.step(
+    await ctx.stepAsync(
       {
         subCategories: ['user-logon', 'user-logoff'],
         operation: 'su',
@@ -53,8 +53,8 @@ export const logon: Generator = {
         args: { argv, targetUser: user.name, user: { name: user.name, uid: user.uid } },
         note: `su runs as ${nobody.name} (uid ${nobody.uid}), authenticates with the right password through PAM, opens a session, runs one command as ${user.name} and closes the session (logoff).`,
       },
-      () => {
-        const out = runCommand(su, argv.slice(1), { ...asNobody, input: `${password}\n` });
+      async () => {
+        const out = await runCommandAsync(su, argv.slice(1), { ...asNobody, input: `${password}\n`, signal: ctx.signal });
         const ranAsUser = out.stdout.includes(`uid=${user.uid}`);
         return ranAsUser
           ? out
@@ -69,7 +69,7 @@ export const logon: Generator = {
       },
     );
 
-    ctx.step(
+    await ctx.stepAsync(
       {
         subCategories: ['logon-failed'],
         operation: 'su',
@@ -78,7 +78,7 @@ export const logon: Generator = {
         expect: 'failure',
         note: `su as ${nobody.name} with a wrong password: PAM answers "Authentication failure" and no session opens.`,
       },
-      () => runCommand(su, argv.slice(1), { ...asNobody, input: 'wrong-password\n' }),
+      () => runCommandAsync(su, argv.slice(1), { ...asNobody, input: 'wrong-password\n', signal: ctx.signal }),
     );
   },
 };

@@ -74,6 +74,66 @@ export function runCommand(
   };
 }
 
+/** Like runCommand, but waits without blocking, so a signal can stop the run meanwhile; the
+ * child is killed with SIGTERM when `signal` aborts. */
+export function runCommandAsync(
+  executable: string,
+  args: string[],
+  options: { input?: string; uid?: number; gid?: number; env?: NodeJS.ProcessEnv; signal?: AbortSignal } = {},
+): Promise<CommandOutcome> {
+  return new Promise((resolve) => {
+    const proc = spawn(executable, args, {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      ...(options.uid === undefined ? {} : { uid: options.uid }),
+      ...(options.gid === undefined ? {} : { gid: options.gid }),
+      ...(options.env === undefined ? {} : { env: options.env }),
+      ...(options.signal === undefined ? {} : { signal: options.signal, killSignal: 'SIGTERM' as const }),
+      timeout: 10_000,
+    });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    proc.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    proc.stdin.on('error', () => {
+      // the child may exit before reading its input
+    });
+    proc.stdin.end(options.input ?? '');
+    let spawnError: NodeJS.ErrnoException | undefined;
+    proc.once('error', (error: NodeJS.ErrnoException) => {
+      spawnError = error;
+    });
+    proc.once('close', (code, signal) => {
+      if (proc.pid === undefined) {
+        const errno = Math.abs(spawnError?.errno ?? 0);
+        resolve({
+          result: { ok: false, ...(errno === 0 ? {} : { errno, errnoName: spawnError?.code ?? errnoName(errno) }), message: spawnError?.message ?? 'spawn failed' },
+          stdout,
+          stderr,
+        });
+        return;
+      }
+      const child: ManifestChild = { pid: proc.pid, ppid: process.pid, executable, argv: [executable, ...args], exitCode: code, signal };
+      const ok = code === 0;
+      const lastErr = stderr.trim().split('\n').filter(Boolean).at(-1);
+      resolve({
+        result: {
+          ok,
+          ...(code === null ? {} : { returnValue: code }),
+          ...(ok ? {} : { message: lastErr ?? (signal === null ? `exit code ${code}` : `killed by ${signal}`) }),
+        },
+        children: [child],
+        child,
+        stdout,
+        stderr,
+      });
+    });
+  });
+}
+
 /** Starts a long-lived child; the caller waits for it with `exited`. */
 export function startChild(
   executable: string,

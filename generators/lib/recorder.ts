@@ -142,8 +142,7 @@ export class RunContext {
       if (error instanceof Interrupted) throw error;
       outcome = { result: fromError(error) };
     }
-    const action = this.#finish(spec, at, actor, outcome);
-    return action;
+    return this.#finish(spec, at, actor, outcome);
   }
 
   #finish(spec: StepSpec, at: Action['at'], actor: Action['actor'], outcome: StepOutcome): Action {
@@ -171,6 +170,8 @@ export class RunContext {
       // Observers of sync steps must be sync; an async one would see resources already gone.
       throw new Error('observe() must be synchronous.');
     }
+    // A step cut short by a signal failed because of the signal: report the interruption.
+    if (action.phase !== 'cleanup') this.checkpoint();
     if (expect === 'success' && !action.result.ok) {
       throw new StepFailed(`${action.operation} failed: ${describeResult(action.result)}.`);
     }

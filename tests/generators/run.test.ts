@@ -1,0 +1,200 @@
+/**
+ * The CLI end to end, as root: every generator for real, the manifest validated, the host left as
+ * it was; interrupted and killed runs clean up; root generators fail cleanly without root.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { constants, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseManifest, type Run, RunSchema } from '../../generators/manifest.schema.ts';
+import { GENERATORS } from '../../generators/registry.ts';
+import {
+  announceRootSkip,
+  hostSnapshot,
+  isRoot,
+  ROOT,
+  runCli,
+  startCli,
+  traces,
+} from './helpers.ts';
+
+announceRootSkip('tests/generators/run.test.ts');
+
+const work = mkdtempSync(join(tmpdir(), 'etm-generators-test-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function asNobody(args: string[]) {
+  return spawnSync(process.execPath, [join(ROOT, 'tests', 'generators', 'as-nobody.ts'), ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+}
+
+/** The worker process the CLI started (a node child of the CLI). */
+function workerOf(cliPid: number): number | undefined {
+  for (const name of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === cliPid && readFileSync(`/proc/${name}/cmdline`, 'utf8').includes('worker.ts'))
+        return Number(name);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return undefined;
+}
+
+describe.runIf(isRoot)('generate all as root', () => {
+  it('runs every generator, writes a valid manifest and leaves the host as it was', () => {
+    const before = hostSnapshot();
+    const out = join(work, 'all.json');
+    const res = runCli(['all', '--out', out]);
+    expect(res.code, res.stderr).toBe(0);
+    const manifest = parseManifest(readFileSync(out, 'utf8'), out);
+    expect(hostSnapshot()).toEqual(before);
+
+    expect(manifest.runs.map((r) => r.generator)).toEqual(GENERATORS.map((g) => g.name));
+    const nobodyUid = Number(
+      readFileSync('/etc/passwd', 'utf8').match(/^nobody:[^:]*:(\d+):/m)?.[1],
+    );
+    for (const run of manifest.runs) {
+      const generator = GENERATORS.find((g) => g.name === run.generator);
+      expect(run.leftovers).toEqual([]);
+      expect(traces(run.runId)).toEqual([]);
+      expect(res.stdout).toMatch(
+        new RegExp(`^${run.generator} +${run.runId} +${run.status} `, 'm'),
+      );
+      if (run.status === 'not-possible') {
+        expect(run.reason?.length, run.generator).toBeGreaterThan(40);
+        continue;
+      }
+      expect(run.status, `${run.generator}: ${run.reason}`).toBe('ok');
+      expect(run.actions.length).toBeGreaterThan(0);
+      expect(run.ranAs.uid).toBe(generator?.needsRoot ? 0 : nobodyUid);
+      const actors = new Set(run.actions.map((a) => a.actor.pid));
+      expect(actors.size, 'one worker process did every action').toBe(1);
+      expect(actors.has(manifest.invocation.pid)).toBe(false);
+      run.actions.forEach((a, i) => {
+        expect(a.seq).toBe(i + 1);
+        if (a.phase !== 'cleanup' && !generator?.needsRoot) expect(a.actor.euid).toBe(nobodyUid);
+        if (a.result.errno !== undefined && a.result.errnoName?.startsWith('E')) {
+          expect(constants.errno[a.result.errnoName as keyof typeof constants.errno]).toBe(
+            a.result.errno,
+          );
+        }
+        if (a.expect === 'success')
+          expect(a.result.ok, `${run.generator} #${a.seq} ${a.operation}`).toBe(true);
+        if (a.expect === 'failure')
+          expect(a.result.ok, `${run.generator} #${a.seq} ${a.operation}`).toBe(false);
+      });
+      const times = run.actions.map((a) => BigInt(a.at.monotonicNs));
+      expect([...times].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0))).toEqual(times);
+    }
+    expect(manifest.runs.find((r) => r.generator === 'driver_load')?.status).toBe('not-possible');
+  });
+
+  it('gives each --repeat its own run id', () => {
+    const out = join(work, 'repeat.json');
+    const res = runCli(['file_metadata', '--repeat', '2', '--out', out]);
+    expect(res.code, res.stderr).toBe(0);
+    const runs = parseManifest(readFileSync(out, 'utf8')).runs;
+    expect(runs.map((r) => r.iteration)).toEqual([1, 2]);
+    expect(new Set(runs.map((r) => r.runId)).size).toBe(2);
+  });
+
+  it('writes the manifest to stdout and the table to stderr without --out', () => {
+    const res = runCli(['file_activity']);
+    expect(res.code).toBe(0);
+    expect(parseManifest(res.stdout).runs[0]?.status).toBe('ok');
+    expect(res.stderr).toMatch(
+      /^GENERATOR +RUN ID +STATUS +ACTIONS +OK +REFUSED +FAILED +REASON$/m,
+    );
+  });
+});
+
+describe.runIf(isRoot)('interrupted runs clean up', () => {
+  it('SIGINT mid-run removes the test account and stops before the next generator', async () => {
+    const before = hostSnapshot();
+    const out = join(work, 'interrupted.json');
+    const cli = startCli(['logon', 'user_account', 'file_metadata', '--out', out]);
+    const [, runId] = await cli.waitFor(/\[logon (etm-[0-9a-f]{8})\] +#\d+ chpasswd \S+ → ok/);
+    cli.proc.kill('SIGINT');
+    const res = await cli.done;
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain('SIGINT received: stopping the current run and cleaning up.');
+    const manifest = parseManifest(readFileSync(out, 'utf8'), out);
+    expect(manifest.runs.map((r) => r.generator)).toEqual(['logon']);
+    const run = manifest.runs[0] as Run;
+    expect(run.runId).toBe(runId);
+    expect(run.status).toBe('failed');
+    expect(run.reason).toMatch(/^Interrupted by a signal/);
+    expect(
+      run.actions.some((a) => a.phase === 'cleanup' && a.operation === 'userdel' && a.result.ok),
+    ).toBe(true);
+    expect(traces(runId as string)).toEqual([]);
+    expect(hostSnapshot()).toEqual(before);
+  });
+
+  it('a worker killed with SIGKILL is cleaned up by the CLI', async () => {
+    const before = hostSnapshot();
+    const out = join(work, 'killed.json');
+    const cli = startCli(['logon', '--out', out]);
+    const [, runId] = await cli.waitFor(/\[logon (etm-[0-9a-f]{8})\] +#\d+ chpasswd \S+ → ok/);
+    const worker = workerOf(cli.proc.pid as number);
+    expect(worker).toBeDefined();
+    process.kill(worker as number, 'SIGKILL');
+    const res = await cli.done;
+    expect(res.code).toBe(1);
+    const run = parseManifest(readFileSync(out, 'utf8')).runs[0] as Run;
+    expect(run.status).toBe('failed');
+    expect(run.reason).toContain('The worker process ended (SIGKILL) without reporting its run');
+    expect(run.leftovers).toEqual([]);
+    expect(traces(runId as string)).toEqual([]);
+    expect(hostSnapshot()).toEqual(before);
+  });
+});
+
+describe.runIf(isRoot)('without root', () => {
+  const rootOnly = GENERATORS.filter((g) => g.needsRoot && g.name !== 'driver_load').map(
+    (g) => g.name,
+  );
+
+  it('the CLI refuses root generators up front, says what to do, and changes nothing', () => {
+    const before = hostSnapshot();
+    const res = asNobody(['cli', ...rootOnly]);
+    expect(res.status, res.stderr).toBe(1);
+    const manifest = parseManifest(res.stdout, 'stdout');
+    expect(manifest.invocation.uid).not.toBe(0);
+    for (const run of manifest.runs) {
+      if (run.status === 'not-possible') continue;
+      expect(run.status).toBe('failed');
+      expect(run.actions).toEqual([]);
+      expect(run.reason).toBe(
+        `${run.generator} needs root (it creates system-wide objects); run it as root, e.g. sudo npm run generate -- ${run.generator}.`,
+      );
+    }
+    expect(hostSnapshot()).toEqual(before);
+  });
+
+  it.each([
+    ['ebpf_program', 'bpf failed: EPERM (operation not permitted).'],
+    ['user_account', /^useradd failed: useradd: (Permission denied|cannot lock \/etc\/passwd)/],
+    ['service_unit', /^create failed: EACCES \(permission denied\)\.$/],
+  ])(
+    '%s run directly as nobody records the refused call and its errno, then stops',
+    (name, reason) => {
+      const before = hostSnapshot();
+      const res = asNobody(['execute', name]);
+      const run = RunSchema.parse(JSON.parse(res.stdout));
+      expect(run.ranAs.user).toBe('nobody');
+      expect(run.status).toBe('failed');
+      expect(run.reason).toMatch(reason);
+      expect(run.actions.at(-1)?.result.ok).toBe(false);
+      expect(run.leftovers).toEqual([]);
+      expect(hostSnapshot()).toEqual(before);
+    },
+  );
+});
