@@ -54,7 +54,11 @@ export const logon: Generator = {
         note: `su runs as ${nobody.name} (uid ${nobody.uid}), authenticates with the right password through PAM, opens a session, runs one command as ${user.name} and closes the session (logoff).`,
       },
       async () => {
-        const out = await runCommandAsync(su, argv.slice(1), { ...asNobody, input: `${password}\n`, signal: ctx.signal });
+        const out = await runCommandAsync(su, argv.slice(1), {
+          ...asNobody,
+          input: `${password}\n`,
+          signal: ctx.signal,
+        });
         const ranAsUser = out.stdout.includes(`uid=${user.uid}`);
         return ranAsUser
           ? out
@@ -78,7 +82,12 @@ export const logon: Generator = {
         expect: 'failure',
         note: `su as ${nobody.name} with a wrong password: PAM answers "Authentication failure" and no session opens.`,
       },
-      () => runCommandAsync(su, argv.slice(1), { ...asNobody, input: 'wrong-password\n', signal: ctx.signal }),
+      () =>
+        runCommandAsync(su, argv.slice(1), {
+          ...asNobody,
+          input: 'wrong-password\n',
+          signal: ctx.signal,
+        }),
     );
   },
 };

@@ -79,7 +79,13 @@ export function runCommand(
 export function runCommandAsync(
   executable: string,
   args: string[],
-  options: { input?: string; uid?: number; gid?: number; env?: NodeJS.ProcessEnv; signal?: AbortSignal } = {},
+  options: {
+    input?: string;
+    uid?: number;
+    gid?: number;
+    env?: NodeJS.ProcessEnv;
+    signal?: AbortSignal;
+  } = {},
 ): Promise<CommandOutcome> {
   return new Promise((resolve) => {
     const proc = spawn(executable, args, {
@@ -87,7 +93,9 @@ export function runCommandAsync(
       ...(options.uid === undefined ? {} : { uid: options.uid }),
       ...(options.gid === undefined ? {} : { gid: options.gid }),
       ...(options.env === undefined ? {} : { env: options.env }),
-      ...(options.signal === undefined ? {} : { signal: options.signal, killSignal: 'SIGTERM' as const }),
+      ...(options.signal === undefined
+        ? {}
+        : { signal: options.signal, killSignal: 'SIGTERM' as const }),
       timeout: 10_000,
     });
     let stdout = '';
@@ -110,20 +118,35 @@ export function runCommandAsync(
       if (proc.pid === undefined) {
         const errno = Math.abs(spawnError?.errno ?? 0);
         resolve({
-          result: { ok: false, ...(errno === 0 ? {} : { errno, errnoName: spawnError?.code ?? errnoName(errno) }), message: spawnError?.message ?? 'spawn failed' },
+          result: {
+            ok: false,
+            ...(errno === 0 ? {} : { errno, errnoName: spawnError?.code ?? errnoName(errno) }),
+            message: spawnError?.message ?? 'spawn failed',
+          },
           stdout,
           stderr,
         });
         return;
       }
-      const child: ManifestChild = { pid: proc.pid, ppid: process.pid, executable, argv: [executable, ...args], exitCode: code, signal };
+      const child: ManifestChild = {
+        pid: proc.pid,
+        ppid: process.pid,
+        executable,
+        argv: [executable, ...args],
+        exitCode: code,
+        signal,
+      };
       const ok = code === 0;
       const lastErr = stderr.trim().split('\n').filter(Boolean).at(-1);
       resolve({
         result: {
           ok,
           ...(code === null ? {} : { returnValue: code }),
-          ...(ok ? {} : { message: lastErr ?? (signal === null ? `exit code ${code}` : `killed by ${signal}`) }),
+          ...(ok
+            ? {}
+            : {
+                message: lastErr ?? (signal === null ? `exit code ${code}` : `killed by ${signal}`),
+              }),
         },
         children: [child],
         child,
