@@ -176,6 +176,13 @@ __noinline int path_blob(struct scratch *s, u32 off, u64 dentry_p, u64 vfsmnt_p)
 			struct mount *mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
 
 			if (dentry != mnt_root) {
+				/* A pseudo file (memfd, anon inode) is its own parent: name it and stop. */
+				u32 len = s->walk_len;
+				long n = bpf_probe_read_kernel_str(&s->buf[(off + len) & SCRATCH_MASK], NAME_MAX_REC,
+								   BPF_CORE_READ(dentry, d_name.name));
+
+				if (n > 0)
+					s->walk_len = len + n;
 				s->walk_flags |= PATHF_UNREACHABLE;
 				break;
 			}

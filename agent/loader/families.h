@@ -13,8 +13,10 @@
 #ifndef AGENT_FAMILIES_H
 #define AGENT_FAMILIES_H
 
+#include "file.skel.h"
 #include "memfd.skel.h"
 #include "process.skel.h"
+#include "security.skel.h"
 
 struct tunables {
 	u32 self_tgid;
@@ -101,8 +103,18 @@ static int share_maps(struct family_ctx *c, struct bpf_map *events, struct bpf_m
 
 #define NO_PREPARE(c, s) ((void)(c), (void)(s), 0)
 
+/* Module loads exist only on kernels with CONFIG_MODULES: detect, never depend. */
+static int security_prepare(struct family_ctx *c, struct security_bpf *s)
+{
+	if (!(c->features & FEAT_MODULES))
+		bpf_program__set_autoload(s->progs.handle_module_load, false);
+	return 0;
+}
+
 DEFINE_FAMILY(process, NO_PREPARE)
 DEFINE_FAMILY(memfd, NO_PREPARE)
+DEFINE_FAMILY(file, NO_PREPARE)
+DEFINE_FAMILY(security, security_prepare)
 
 struct family_ops {
 	const char *name;
@@ -117,6 +129,8 @@ struct family_ops {
 static const struct family_ops family_table[] = {
 	FAMILY_ROW(process, FAM_PROCESS),
 	FAMILY_ROW(memfd, FAM_MEMFD),
+	FAMILY_ROW(file, FAM_FILE),
+	FAMILY_ROW(security, FAM_SECURITY),
 };
 
 #define N_FAMILIES (sizeof(family_table) / sizeof(family_table[0]))

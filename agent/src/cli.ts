@@ -225,6 +225,7 @@ async function main(
   let announced = false;
   source.on('data', (chunk: Buffer) => {
     reader.push(chunk);
+    enricher.flushBatch();
     if (!announced && enricher.hello) {
       announced = true;
       io.stderr(

@@ -309,7 +309,7 @@ function decodeFileRef(r: RawRecord, at: number, pathAt: number): FileRef {
   const pathLen = v.getUint16(o + FILE_REF.path_len, true);
   fits(r, pathAt, pathLen, 'file');
   return {
-    cookie: `${v.getUint32(o + 4, true).toString(16)}${v.getUint32(o, true).toString(16).padStart(8, '0')}`,
+    cookie: v.getBigUint64(o + FILE_REF.cookie, true).toString(16),
     ino: u64(v, o + FILE_REF.ino),
     size: u64(v, o + FILE_REF.size),
     dev: v.getUint32(o + FILE_REF.dev, true),
@@ -465,10 +465,7 @@ export const DECODERS: ReadonlyMap<number, Decoder> = new Map<number, Decoder>([
         tsNs,
         task: decodeTask(r, PTRACE.task),
         request: s64(v, o + PTRACE.request),
-        addr: `0x${v.getUint32(o + PTRACE.addr + 4, true).toString(16)}${v
-          .getUint32(o + PTRACE.addr, true)
-          .toString(16)
-          .padStart(8, '0')}`,
+        addr: `0x${v.getBigUint64(o + PTRACE.addr, true).toString(16)}`,
         ret: s64(v, o + PTRACE.ret),
         targetPid: v.getUint32(o + PTRACE.target_pid, true),
       };

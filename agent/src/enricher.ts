@@ -72,7 +72,6 @@ interface PendingFile {
   tsNs: number;
   /** Everything of the line before the file object. */
   head: string;
-  original: string;
 }
 
 const PTRACE_NAMES: Record<number, string> = {
@@ -169,6 +168,10 @@ export class Enricher {
   private bootToRealNs = 0;
   private seq = 0;
   private readonly pending = new Map<string, PendingFile[]>();
+  /** Closed files waiting for the end of the current batch of records (see flushBatch). */
+  private closed: PendingFile[][] = [];
+  /** Renames seen in the current batch: old path → new path. */
+  private readonly renamed = new Map<string, string>();
   private readonly o: EnricherOptions;
   private readonly hostJson: string;
 
@@ -232,9 +235,21 @@ export class Enricher {
     }
   }
 
+  /**
+   * Call after each batch of records: analyses the files closed in it. Deferring to the end of the
+   * batch lets a rename that follows the close (write, close, mv) point the analysis at the new name.
+   */
+  flushBatch(): void {
+    const closed = this.closed;
+    this.closed = [];
+    for (const list of closed) this.emitFiles(list);
+    this.renamed.clear();
+  }
+
   /** Emits file events still waiting for a close (end of stream). */
   finish(): void {
     this.flushPending(() => true);
+    this.flushBatch();
   }
 
   private start(bootToRealNs: number): void {
@@ -427,7 +442,6 @@ export class Enricher {
       mode: rec.file.mode,
       tsNs: rec.tsNs,
       head: this.head(rec.tsNs, 'file', type, action, undefined, p, '', this.original(rec)),
-      original: '',
     });
     this.pending.set(rec.file.cookie, list);
   }
@@ -436,14 +450,14 @@ export class Enricher {
     const list = this.pending.get(rec.file.cookie);
     if (!list) return;
     this.pending.delete(rec.file.cookie);
-    this.emitFiles(list);
+    this.closed.push(list);
   }
 
   private flushPending(which: (p: PendingFile) => boolean): void {
     for (const [cookie, list] of this.pending) {
       if (list.some(which)) {
         this.pending.delete(cookie);
-        this.emitFiles(list);
+        this.closed.push(list);
       }
     }
   }
@@ -495,6 +509,7 @@ export class Enricher {
       return;
     }
     const newPath = resolvePath(rec.newDir, rec.newName);
+    this.renamed.set(oldPath, newPath);
     if (excludesPath(this.o.exclusions, newPath) || excludesPath(this.o.exclusions, oldPath)) {
       this.excluded++;
       return;
