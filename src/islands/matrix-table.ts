@@ -1,0 +1,82 @@
+/**
+ * The TanStack Table setup of the matrix island, defined once at module scope: registered
+ * features, and a column factory run once per matrix (vendors come from data, so columns are
+ * built from props, never re-created on render).
+ */
+import {
+  type ColumnDef,
+  columnFilteringFeature,
+  columnOrderingFeature,
+  columnVisibilityFeature,
+  createColumnHelper,
+  createFilteredRowModel,
+  createSortedRowModel,
+  type FilterFn,
+  rowSortingFeature,
+  type SortFn,
+  tableFeatures,
+} from '@tanstack/react-table';
+import type { ExplorerData, ExplorerRow } from '../lib/explorer-data.ts';
+
+export const features = tableFeatures({
+  columnVisibilityFeature,
+  columnOrderingFeature,
+  columnFilteringFeature,
+  filteredRowModel: createFilteredRowModel(),
+  rowSortingFeature,
+  sortedRowModel: createSortedRowModel(),
+});
+export type Features = typeof features;
+
+/** Hidden helper columns: category order (always the first sort key) and the two filters. */
+export const CATEGORY_COLUMN = 'category';
+export const TEXT_COLUMN = 'text';
+export const STATUS_COLUMN = 'statuses';
+
+/** Filter value of the status column: status ranks wanted, and the vendor columns they apply to. */
+export interface StatusFilterValue {
+  ranks: readonly number[];
+  vendorIndices: readonly number[];
+}
+
+const helper = createColumnHelper<Features, ExplorerRow>();
+
+/** A missing cell sorts after every status. */
+const ABSENT_RANK = 99;
+
+/**
+ * Status order is the catalog's rank (best first), never label text: "No" must not sort before
+ * "Partially" because N < P.
+ */
+const byStatusRank: SortFn<Features, ExplorerRow> = (a, b, columnId) => {
+  const ra = a.getValue<number>(columnId);
+  const rb = b.getValue<number>(columnId);
+  return (ra < 0 ? ABSENT_RANK : ra) - (rb < 0 ? ABSENT_RANK : rb);
+};
+
+const byNumber: SortFn<Features, ExplorerRow> = (a, b, columnId) =>
+  a.getValue<number>(columnId) - b.getValue<number>(columnId);
+
+const includesText: FilterFn<Features, ExplorerRow> = (row, columnId, value: string) =>
+  row.getValue<string>(columnId).includes(value.trim().toLowerCase());
+
+const hasWantedStatus: FilterFn<Features, ExplorerRow> = (
+  row,
+  _columnId,
+  value: StatusFilterValue,
+) => value.vendorIndices.some((i) => value.ranks.includes(row.original.cells[i] ?? -1));
+
+/** Columns for one matrix: the helper columns, the sub-category column, one column per vendor. */
+export function buildColumns(data: ExplorerData): ColumnDef<Features, ExplorerRow, unknown>[] {
+  return helper.columns([
+    helper.accessor((row) => row.category, { id: CATEGORY_COLUMN, sortFn: byNumber }),
+    helper.accessor(
+      (row) => `${row.name} ${row.id} ${data.categories[row.category]?.name ?? ''}`.toLowerCase(),
+      { id: TEXT_COLUMN, filterFn: includesText },
+    ),
+    helper.accessor((row) => row.cells, { id: STATUS_COLUMN, filterFn: hasWantedStatus }),
+    ...data.vendors.map((vendor, i) =>
+      helper.accessor((row) => row.cells[i] ?? -1, { id: vendor.id, sortFn: byStatusRank }),
+    ),
+  ]) as ColumnDef<Features, ExplorerRow, unknown>[];
+}

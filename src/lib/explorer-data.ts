@@ -1,0 +1,88 @@
+/**
+ * The plain data the matrix island receives as props: compact (status as a rank index per vendor,
+ * no reasons or history, which the static detail panels already hold) so the page's HTML stays
+ * small. Built at build time from the validated dataset.
+ */
+import type { Dataset } from '../../scoring/dataset.ts';
+import type { PlatformId, StatusId } from '../../scoring/schema.ts';
+import { categoryWeight, vendorColumns } from './matrix.ts';
+import { statusRank } from './status.ts';
+
+export interface ExplorerStatus {
+  id: StatusId;
+  label: string;
+  symbol: string;
+}
+
+export interface ExplorerVendor {
+  id: string;
+  name: string;
+  score: number;
+  rank: number;
+  measured: boolean;
+}
+
+export interface ExplorerCategory {
+  id: string;
+  name: string;
+  weight: number;
+}
+
+export interface ExplorerRow {
+  id: string;
+  name: string;
+  /** Index into `categories`. */
+  category: number;
+  weight: number;
+  /** Status rank per vendor (index into `statuses`), aligned with `vendors`; -1 when absent. */
+  cells: number[];
+  /** Indices of vendors whose cell carries a reason (shown as a marker; the text is in the panel). */
+  reasons: number[];
+  /** Indices of vendors whose cell links to measured evidence. */
+  evidence: number[];
+}
+
+export interface ExplorerData {
+  platform: { id: PlatformId; name: string };
+  /** In rank order (best first), so `statuses[cell]` is the cell's status. */
+  statuses: ExplorerStatus[];
+  vendors: ExplorerVendor[];
+  categories: ExplorerCategory[];
+  rows: ExplorerRow[];
+}
+
+export function explorerData(data: Dataset, platform: PlatformId): ExplorerData {
+  const matrix = data.matrices[platform];
+  const weights = data.weights.platforms[platform];
+  const columns = vendorColumns(matrix, data.weights);
+  return {
+    platform: { id: platform, name: matrix.platform.name },
+    statuses: data.statuses.list.map(({ id, label, symbol }) => ({ id, label, symbol })),
+    vendors: columns.map(({ vendor, score }) => ({
+      id: vendor.id,
+      name: vendor.name,
+      score: score.score,
+      rank: score.rank,
+      measured: vendor.source === 'measured',
+    })),
+    categories: matrix.categories.map((c) => ({
+      id: c.id,
+      name: c.name,
+      weight: categoryWeight(c, weights),
+    })),
+    rows: matrix.categories.flatMap((category, ci) =>
+      category.subCategories.map((sub) => ({
+        id: sub.id,
+        name: sub.name,
+        category: ci,
+        weight: weights[sub.id] ?? 0,
+        cells: columns.map(({ vendor }) => {
+          const cell = sub.cells[vendor.id];
+          return cell ? statusRank(cell.status) : -1;
+        }),
+        reasons: columns.flatMap(({ vendor }, i) => (sub.cells[vendor.id]?.reason ? [i] : [])),
+        evidence: columns.flatMap(({ vendor }, i) => (sub.cells[vendor.id]?.evidence ? [i] : [])),
+      })),
+    ),
+  };
+}
