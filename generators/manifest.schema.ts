@@ -321,8 +321,10 @@ export const ActionSchema = z.strictObject({
   operation: z.string().min(1),
   /** How it was done: a direct syscall, a libc/Node call, or a command run as a child. */
   via: z.enum(['syscall', 'node', 'command']),
-  /** Start of the action. */
+  /** Start of the action (taken just before the call). */
   at: TimestampSchema,
+  /** How long the action took (CLOCK_MONOTONIC), so events can be matched within [at, at + duration]. */
+  durationNs: nanoseconds,
   actor: ActorSchema,
   args: ActionArgsSchema,
   /** Processes this action started (execs, commands), with their pids. */

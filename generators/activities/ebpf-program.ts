@@ -134,9 +134,10 @@ export const ebpfProgram: Generator = {
     );
 
     const sock = socket(AF_INET, SOCK_DGRAM, 0);
+    let sockOpen = sock.errno === undefined;
     if (sock.errno === undefined) {
       ctx.onCleanup('close socket', () => {
-        if (sock.errno === undefined) closeFd(sock.ret);
+        if (sockOpen) closeFd(sock.ret);
       });
       const value = Buffer.alloc(4);
       value.writeInt32LE(progFd, 0);
@@ -215,12 +216,14 @@ export const ebpfProgram: Generator = {
       },
     );
 
-    if (sock.errno === undefined) {
+    if (sockOpen) {
       ctx.step(
         { subCategories: [], operation: 'close', via: 'syscall', args: { fd: sock.ret } },
-        () => ({ result: fromCall(closeFd(sock.ret)) }),
+        () => {
+          sockOpen = false;
+          return { result: fromCall(closeFd(sock.ret)) };
+        },
       );
-      sock.errno = -1;
     }
     await ctx.stepAsync(
       {

@@ -116,7 +116,10 @@ async function execMemfd(
         ...(method === 'execveat' ? { flags: { value: 0x1000, names: ['AT_EMPTY_PATH'] } } : {}),
       },
       expect,
-      note: `The child gets the memfd as its fd 3, then ${method === 'proc-fd' ? 'execve("/proc/self/fd/3")' : 'execveat(3, "", ...)'}; the kernel shows the new image as /memfd:${memfd.name} (deleted).`,
+      note:
+        method === 'proc-fd'
+          ? `The child gets the memfd as its fd 3 and is exec'd as /proc/self/fd/3; the kernel shows the image as /memfd:${memfd.name} (deleted).`
+          : `The child starts as ${command?.[0] ?? 'a helper'} (first exec), gets the memfd as its fd 3 and calls execveat(3, "", argv, envp, AT_EMPTY_PATH) (second exec, same pid); the kernel shows the image as /memfd:${memfd.name} (deleted).`,
     },
     async () => {
       const [exe, helperArgs] = command;

@@ -70,6 +70,20 @@ function viaCrontab(ctx: RunContext, host: HostCapabilities): void {
     },
     () => runCommand(crontab, ['-u', user.name, '-r']),
   );
+  ctx.step(
+    {
+      subCategories: [],
+      operation: 'crontab -l',
+      via: 'command',
+      args: {
+        argv: [crontab, '-u', user.name, '-l'],
+        crontab: { user: user.name, spoolPath, entry },
+      },
+      expect: 'failure',
+      note: 'Listing after removal: crontab answers "no crontab for <user>" and exits 1.',
+    },
+    () => runCommand(crontab, ['-u', user.name, '-l']),
+  );
 }
 
 function viaTimer(ctx: RunContext, host: HostCapabilities): void {

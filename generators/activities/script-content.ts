@@ -14,6 +14,7 @@ export const scriptContent: Generator = {
       ? `Missing interpreter: ${[host.bin.bash === undefined ? 'bash' : '', host.bin.python3 === undefined ? 'python3' : ''].filter(Boolean).join(' and ')} (install it with apt-get install bash python3).`
       : undefined,
   async run(ctx, host) {
+    const bash = host.bin.bash as string;
     const scripts: Array<[string, string]> = [
       [
         host.bin.bash as string,
@@ -57,5 +58,21 @@ export const scriptContent: Generator = {
         },
       );
     }
+    const broken = `if then fi # ${ctx.runId} syntax error`;
+    ctx.step(
+      {
+        subCategories: ['script-content', 'process-creation', 'process-termination'],
+        operation: 'execve',
+        via: 'command',
+        args: {
+          executable: bash,
+          argv: [bash, '-c', broken],
+          script: { interpreter: bash, content: broken, sha256: sha256Hex(broken) },
+        },
+        expect: 'failure',
+        note: 'A script with a syntax error: bash starts, parses, reports the error and exits 2. The content is still what a sensor should capture.',
+      },
+      () => runCommand(bash, ['-c', broken], { env: { PATH: '/usr/bin:/bin', LC_ALL: 'C' } }),
+    );
   },
 };

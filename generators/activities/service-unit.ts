@@ -1,6 +1,9 @@
 /** A systemd service unit file named after the run id: created, modified, deleted. */
+import { closeSync, constants, openSync } from 'node:fs';
 import type { Generator } from '../generator.types.ts';
 import { removeUnit, unitFile, writeUnit } from '../lib/unit-files.ts';
+
+const EXCL_CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL;
 
 function unitText(runId: string, description: string, execStart: string): string {
   return `# Created by the EDR Telemetry Matrix generator, run ${runId}; removed when the run ends.\n[Unit]\nDescription=${description}\n\n[Service]\nType=oneshot\nExecStart=${execStart}\n`;
@@ -27,6 +30,23 @@ export const serviceUnit: Generator = {
       unitText(ctx.runId, `etm test service ${ctx.runId}`, trueBin),
       ['service-creation'],
       true,
+    );
+    ctx.step(
+      {
+        subCategories: ['service-creation'],
+        operation: 'create',
+        via: 'node',
+        args: {
+          path: unit.path,
+          flags: { value: EXCL_CREATE, names: ['O_WRONLY', 'O_CREAT', 'O_EXCL'] },
+        },
+        expect: 'failure',
+        note: 'Creating the same unit again with O_EXCL: the kernel answers EEXIST and the file is unchanged.',
+      },
+      () => {
+        closeSync(openSync(unit.path, EXCL_CREATE, 0o644));
+        return { result: { ok: true, returnValue: 0 } };
+      },
     );
     writeUnit(
       ctx,

@@ -16,7 +16,7 @@ import { currentActor } from './actor.ts';
 import { now } from './clock.ts';
 import { describeErrno, errnoName } from './errno.ts';
 import { Interrupted, StepFailed } from './errors.ts';
-import type { CallResult } from './native.ts';
+import { type CallResult, CLOCK, clockNs } from './native.ts';
 
 export interface StepSpec {
   phase?: Action['phase'];
@@ -155,6 +155,7 @@ export class RunContext {
       operation: spec.operation,
       via: spec.via,
       at,
+      durationNs: (clockNs(CLOCK.MONOTONIC) - BigInt(at.monotonicNs)).toString(),
       actor,
       args: { ...spec.args, ...outcome.args },
       ...(outcome.children === undefined ? {} : { children: outcome.children }),
@@ -188,6 +189,7 @@ function summarizeArgs(args: ActionArgs): string {
   const key =
     args.memfdName ??
     args.path ??
+    args.library?.path ??
     args.user?.name ??
     args.unit?.path ??
     args.dns?.name ??

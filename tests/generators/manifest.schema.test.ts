@@ -51,6 +51,7 @@ function minimal(): Manifest {
             operation: 'create',
             via: 'node',
             at,
+            durationNs: '1500',
             actor: {
               pid: 10,
               ppid: 1,
