@@ -98,23 +98,35 @@ function list(dir: string): string[] {
   }
 }
 
-/** Everything the generators could change on the host, to compare before and after a run. */
+const ANY_RUN = /etm-[0-9a-f]{8}/;
+
+function withoutRuns(text: string): string {
+  return text
+    .split('\n')
+    .filter((line) => !ANY_RUN.test(line))
+    .join('\n');
+}
+
+/**
+ * Everything the generators could change on the host, to compare before and after a run. Entries
+ * of any generator run are left out, since other test files may be mid-run at the same time;
+ * `traces(runId)` checks the runs under test precisely.
+ */
 export function hostSnapshot(): Record<string, string | string[]> {
+  const names = (dir: string) => list(dir).filter((n) => !ANY_RUN.test(n));
   return {
-    passwd: read('/etc/passwd'),
-    group: read('/etc/group'),
-    shadowUsers: read('/etc/shadow')
-      .split('\n')
-      .map((l) => l.split(':')[0] ?? ''),
-    gshadow: read('/etc/gshadow'),
-    subuid: read('/etc/subuid'),
-    subgid: read('/etc/subgid'),
-    units: list('/etc/systemd/system'),
-    crontabs: list('/var/spool/cron/crontabs'),
-    tmp: list(tmpdir()).filter((n) => /^etm-[0-9a-f]{8}-/.test(n)),
+    passwd: withoutRuns(read('/etc/passwd')),
+    group: withoutRuns(read('/etc/group')),
+    shadow: withoutRuns(read('/etc/shadow')),
+    gshadow: withoutRuns(read('/etc/gshadow')),
+    subuid: withoutRuns(read('/etc/subuid')),
+    subgid: withoutRuns(read('/etc/subgid')),
+    units: names('/etc/systemd/system'),
+    crontabs: names('/var/spool/cron/crontabs'),
     loops: list('/sys/block')
       .filter((n) => n.startsWith('loop'))
-      .map((n) => `${n}:${read(`/sys/block/${n}/loop/backing_file`).trim()}`),
+      .map((n) => `${n}:${read(`/sys/block/${n}/loop/backing_file`).trim()}`)
+      .filter((n) => !ANY_RUN.test(n)),
   };
 }
 
@@ -134,6 +146,9 @@ export function traces(runId: string): string[] {
   )
     found.push('group');
   for (const n of list(tmpdir())) if (n.startsWith(`${runId}-`)) found.push(`tmp ${n}`);
+  for (const n of list('/sys/block').filter((b) => b.startsWith('loop'))) {
+    if (read(`/sys/block/${n}/loop/backing_file`).includes(runId)) found.push(`loop ${n}`);
+  }
   for (const n of list('/etc/systemd/system')) if (n.startsWith(runId)) found.push(`unit ${n}`);
   if (existsSync(`/var/spool/cron/crontabs/${runId}`)) found.push('crontab');
   for (const pid of list('/proc').filter((n) => /^\d+$/.test(n))) {
