@@ -34,6 +34,15 @@ typedef int64_t s64;
 
 #define AGENT_RECORD_VERSION 1
 
+/* Implicit padding in any record is a build error, for clang (BPF) and gcc (loader) alike. */
+#ifdef __clang__
+#pragma clang diagnostic push
+#pragma clang diagnostic error "-Wpadded"
+#else
+#pragma GCC diagnostic push
+#pragma GCC diagnostic error "-Wpadded"
+#endif
+
 /*
  * Record types. Ranges are reserved per family so families can grow without
  * renumbering: 1-15 process, 16-31 file, 32-47 security, 48-63 network,
@@ -354,6 +363,12 @@ struct rec_loader_stats {
 struct drop_counts {
 	u64 reason[DROP_REASON_MAX];
 };
+
+#ifdef __clang__
+#pragma clang diagnostic pop
+#else
+#pragma GCC diagnostic pop
+#endif
 
 #define REC_ASSERT_SIZE(t, n) _Static_assert(sizeof(struct t) == (n), #t " size changed: update agent/src/records.ts")
 REC_ASSERT_SIZE(rec_hdr, 16);

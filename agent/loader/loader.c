@@ -39,7 +39,8 @@ struct options {
 	u32 drain_ms;
 	u32 ring_kib;
 	u32 stats_ms;
-	u32 families; /* FAM_* mask to attach */
+	u32 wakeup_kib; /* 0 = a quarter of the ring */
+	u32 families;   /* FAM_* mask to attach */
 };
 
 static struct options opt = {
@@ -50,13 +51,14 @@ static struct options opt = {
 };
 
 static const char usage[] =
-	"Usage: agent-loader [-v] [-c] [-p pid] [-d ms] [-r KiB] [-s ms] [-f families]\n"
+	"Usage: agent-loader [-v] [-c] [-p pid] [-d ms] [-r KiB] [-w KiB] [-s ms] [-f families]\n"
 	"Loads the agent's BPF programs and writes length-prefixed binary records to stdout.\n"
 	"  -v          Print libbpf debug output to stderr.\n"
 	"  -c          Check only: load and attach everything, report features, then exit.\n"
 	"  -p pid      Also ignore this process (the enricher); defaults to the parent.\n"
 	"  -d ms       Drain the ring buffer every ms milliseconds (default 20).\n"
 	"  -r KiB      Ring buffer size in KiB, a power of two >= 4 (default 16384).\n"
+	"  -w KiB      Wake early once this much data is unread (default: a quarter of the ring).\n"
 	"  -s ms       Write a stats record every ms milliseconds (default 1000).\n"
 	"  -f list     Comma-separated families to attach (default all): "
 	"process,memfd,file,security.\n";
@@ -139,7 +141,7 @@ static int parse_args(int argc, char **argv)
 {
 	int c;
 
-	while ((c = getopt(argc, argv, "vcp:d:r:s:f:h")) != -1) {
+	while ((c = getopt(argc, argv, "vcp:d:r:w:s:f:h")) != -1) {
 		switch (c) {
 		case 'v':
 			opt.verbose = true;
@@ -157,6 +159,10 @@ static int parse_args(int argc, char **argv)
 			break;
 		case 'r':
 			if (parse_u32(optarg, 4, 1u << 20, &opt.ring_kib) || (opt.ring_kib & (opt.ring_kib - 1)))
+				goto bad;
+			break;
+		case 'w':
+			if (parse_u32(optarg, 1, 1u << 22, &opt.wakeup_kib))
 				goto bad;
 			break;
 		case 's':
@@ -271,7 +277,7 @@ int main(int argc, char **argv)
 	fctx.tun.enricher_tgid = opt.enricher_pid ? opt.enricher_pid : (u32)getppid();
 	fctx.tun.ring_bytes = opt.ring_kib * 1024u;
 	/* Wake the reader early at a quarter full: the timer handles the rest. */
-	fctx.tun.wakeup_bytes = fctx.tun.ring_bytes / 4;
+	fctx.tun.wakeup_bytes = opt.wakeup_kib ? (u64)opt.wakeup_kib * 1024 : fctx.tun.ring_bytes / 4;
 	if (getrandom(&fctx.tun.cookie_key, sizeof(fctx.tun.cookie_key), 0) != sizeof(fctx.tun.cookie_key))
 		fctx.tun.cookie_key = clock_ns(CLOCK_MONOTONIC) * 0x9e3779b97f4a7c15ull;
 	fctx.features = features;

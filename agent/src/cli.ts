@@ -59,6 +59,11 @@ export const spec: CliSpec = {
       value: '<n>',
       description: 'Ring buffer size in KiB, a power of two (default 16384).',
     },
+    'wakeup-kib': {
+      type: 'string',
+      value: '<n>',
+      description: 'Wake the loader early once n KiB are unread (default: a quarter of the ring).',
+    },
     'drain-ms': {
       type: 'string',
       value: '<n>',
@@ -145,6 +150,7 @@ async function main(
   const duration = intFlag(cli, 'duration', 1, 86400 * 365);
   const ringKib = intFlag(cli, 'ring-kib', 4, 1 << 20);
   const drainMs = intFlag(cli, 'drain-ms', 1, 10000);
+  const wakeupKib = intFlag(cli, 'wakeup-kib', 1, 1 << 22);
   let exclusions: ReturnType<typeof parseExclusions>;
   try {
     exclusions = parseExclusions((cli.values.exclude as string[] | undefined) ?? []);
@@ -207,6 +213,7 @@ async function main(
     const args = ['-p', String(process.pid)];
     if (ringKib !== undefined) args.push('-r', String(ringKib));
     if (drainMs !== undefined) args.push('-d', String(drainMs));
+    if (wakeupKib !== undefined) args.push('-w', String(wakeupKib));
     if (typeof cli.values.families === 'string') args.push('-f', cli.values.families);
     if (cli.values.verbose) args.push('-v');
     const child = spawn(LOADER, args, { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,0 +1,126 @@
+/**
+ * The agent's command line and its loader as processes: help and usage errors, refusal without
+ * privileges, replay of a damaged stream, and the loader's clean exits (signal, reader gone).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  AGENT_CLI,
+  announceSkip,
+  BUILD,
+  bpfSkipReason,
+  buildAgent,
+  type EcsEvent,
+  REPO,
+  tempDir,
+} from './helpers.ts';
+import { exitRecordBytes, frameOf, helloRecord } from './records.fixture.ts';
+
+function cli(args: string[], opts: { asNobody?: boolean } = {}) {
+  const argv = [process.execPath, AGENT_CLI, ...args];
+  const cmd = opts.asNobody
+    ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...argv]
+    : argv;
+  return spawnSync(cmd[0] as string, cmd.slice(1), { cwd: REPO, encoding: 'utf8' });
+}
+
+describe('agent command line', () => {
+  it('prints help with every flag and exits 0', () => {
+    const r = cli(['--help']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^Usage: npm run agent -- \[--out <file>\]/);
+    for (const flag of ['--out', '--duration', '--exclude', '--json-debug', '--replay', '--help']) {
+      expect(r.stdout).toContain(flag);
+    }
+  });
+
+  it('prints help and exits 2 on an unknown flag', () => {
+    const r = cli(['--bogus']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("Unknown option '--bogus'");
+    expect(r.stderr).toContain('Usage: npm run agent');
+  });
+
+  it('rejects an exclusion rule it does not understand, naming the accepted forms', () => {
+    const r = cli(['--exclude', 'comm:cron']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(
+      'The exclusion rule "comm:cron" is not understood. Use path:/absolute/glob*, name:<process name> or uid:<number>.',
+    );
+  });
+
+  it('refuses to start without privileges and says what is missing', () => {
+    // As root, drop to nobody; as any other user, that user already lacks the capabilities.
+    const r = cli(['--duration', '1'], { asNobody: process.getuid?.() === 0 });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(
+      /The agent cannot load BPF programs: this process \(uid \d+\) lacks CAP_BPF and CAP_PERFMON\. Run it as root/,
+    );
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it('replays a saved stream, reports a truncated record and still writes the good events', () => {
+    const dir = tempDir('replay');
+    const file = join(dir, 'stream.bin');
+    const good = frameOf(exitRecordBytes(31337, 0x0900));
+    writeFileSync(file, Buffer.concat([frameOf(helloRecord()), good, good.subarray(0, 60)]));
+    const r = cli(['--replay', file]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain(
+      'skipped a malformed record at byte 176: stream ended inside a record: 60 of 124 bytes arrived',
+    );
+    const events = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as EcsEvent);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      event: { action: 'end' },
+      process: { pid: 31337, exit_code: 9 },
+    });
+  });
+});
+
+const skip = announceSkip('agent loader process', bpfSkipReason());
+
+describe.skipIf(skip)('agent loader process', () => {
+  it('stops cleanly when its reader goes away', async () => {
+    buildAgent();
+    const child = spawn(join(BUILD, 'agent-loader'), ['-d', '10'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
+    await new Promise<void>((res) => child.stdout.once('data', () => res()));
+    child.stdout.destroy();
+    spawnSync('/bin/true'); // something to write after the reader left
+    const code = await new Promise<number | null>((res) => child.on('exit', (c) => res(c)));
+    expect(code).toBe(0);
+    expect(err).toContain('stopped because the reader went away');
+  });
+
+  it('ends with a final stats record on SIGTERM', async () => {
+    const child = spawn(join(BUILD, 'agent-loader'), [], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => chunks.push(d));
+    await new Promise<void>((res) => child.stdout.once('data', () => res()));
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((res) => child.on('exit', (c) => res(c)));
+    expect(code).toBe(0);
+    const stream = Buffer.concat(chunks);
+    // Walk the frames to the last one: it must be LOADER_STATS (241) with final = 1.
+    let off = 0;
+    let last = 0;
+    while (off + 4 <= stream.length) {
+      last = off + 4;
+      off += 4 + stream.readUInt32LE(off);
+    }
+    expect(off).toBe(stream.length);
+    expect(stream.readUInt16LE(last)).toBe(241);
+    expect(stream.readUInt32LE(last + 52)).toBe(1);
+  });
+});
