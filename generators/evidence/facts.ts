@@ -4,6 +4,7 @@
  * this module reads facts out of events and compares them with what the manifest says.
  */
 
+import { posix } from 'node:path';
 import type { Doc } from './readers/fields.ts';
 import { getField } from './readers/fields.ts';
 import type { FactName, FactSource } from './rules.schema.ts';
@@ -45,13 +46,46 @@ export const FACTS: Record<FactName, { compare: Comparator; meaning: string }> =
   dnsName: { compare: 'dns', meaning: 'DNS question name' },
   scriptContent: { compare: 'contains', meaning: 'script text run by an interpreter' },
   userName: { compare: 'text', meaning: 'user account acted on or logged on' },
+  userId: { compare: 'int', meaning: 'numeric uid of the account acted on' },
   targetPid: { compare: 'int', meaning: 'pid of the process acted on (ptrace, process_vm_*)' },
   bpfProgId: { compare: 'int', meaning: 'id of a loaded BPF program' },
   sensorEvent: { compare: 'present', meaning: "the sensor's own start or stop record" },
 };
 
+/** LAUREL's escaping: %XX for bytes outside printable ASCII, decoded as UTF-8. */
+export function percentDecode(s: string): string {
+  if (!s.includes('%')) return s;
+  const bytes: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 37 && /^[0-9a-fA-F]{2}$/.test(s.slice(i + 1, i + 3))) {
+      bytes.push(Number.parseInt(s.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else {
+      bytes.push(...Buffer.from(s[i] ?? '', 'utf8'));
+    }
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+function decodeAll(v: unknown): unknown {
+  if (typeof v === 'string') return percentDecode(v);
+  if (Array.isArray(v)) return v.map(decodeAll);
+  return v;
+}
+
+export interface ReadOptions {
+  /** Decode %XX escapes in text values (LAUREL). */
+  percent?: boolean;
+}
+
+function readSource(doc: Doc, source: FactSource, options: ReadOptions): unknown {
+  const value = readRaw(doc, source);
+  return options.percent ? decodeAll(value) : value;
+}
+
 /** Reads one source; undefined when absent or not parseable. */
-function readSource(doc: Doc, source: FactSource): unknown {
+function readRaw(doc: Doc, source: FactSource): unknown {
   if (typeof source === 'string') return normalise(getField(doc, source));
   if (source.bits !== undefined) {
     let mask = 0;
@@ -80,6 +114,14 @@ function readSource(doc: Doc, source: FactSource): unknown {
     if (Array.isArray(value) && value.length === 0) return undefined;
   }
   if (value === undefined) return undefined;
+  if (source.relativeTo !== undefined) {
+    const base = getField(doc, source.relativeTo);
+    if (typeof base === 'string') {
+      const resolve = (v: unknown) =>
+        typeof v === 'string' && v !== '' && !v.startsWith('/') ? posix.resolve(base, v) : v;
+      value = Array.isArray(value) ? value.map(resolve) : resolve(value);
+    }
+  }
   switch (source.parse) {
     case 'hex': {
       const n =
@@ -101,21 +143,37 @@ function normalise(value: unknown): unknown {
   return value;
 }
 
+/** The field names a fact was read from in `doc` (the first source present), for proof lists. */
+export function factFields(doc: Doc, sources: readonly FactSource[]): string[] {
+  for (const source of sources) {
+    if (readRaw(doc, source) === undefined) continue;
+    if (typeof source === 'string') return [source];
+    if (source.bits !== undefined) return Object.keys(source.bits);
+    return source.field === undefined ? [] : [source.field];
+  }
+  return [];
+}
+
 /**
  * The fact's value in `doc`: the first source present, or with `collect` every source's value.
  * @example extractFact(doc, ['process.pid']) // 4242
  */
-export function extractFact(doc: Doc, sources: readonly FactSource[], collect = false): unknown {
+export function extractFact(
+  doc: Doc,
+  sources: readonly FactSource[],
+  collect = false,
+  options: ReadOptions = {},
+): unknown {
   if (!collect) {
     for (const source of sources) {
-      const v = readSource(doc, source);
+      const v = readSource(doc, source, options);
       if (v !== undefined) return v;
     }
     return undefined;
   }
   const out: unknown[] = [];
   for (const source of sources) {
-    const v = readSource(doc, source);
+    const v = readSource(doc, source, options);
     if (v === undefined) continue;
     if (Array.isArray(v)) out.push(...v);
     else out.push(v);

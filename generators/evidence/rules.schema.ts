@@ -30,6 +30,7 @@ export const FACT_NAMES = [
   'userName',
   'targetPid',
   'bpfProgId',
+  'userId',
   'sensorEvent',
 ] as const;
 export const FactNameSchema = z.enum(FACT_NAMES);
@@ -49,6 +50,8 @@ export const FactSourceSchema = z.union([
     regex: z.string().optional(),
     /** `hex`: "0x1f" → 31; `int`: "42" → 42. */
     parse: z.enum(['hex', 'int']).optional(),
+    /** A relative path is resolved against this field's value (LAUREL: "CWD.cwd"). */
+    relativeTo: FieldPath.optional(),
     /** Builds a bit mask from boolean fields: { "process.Ext.memfd.flag.cloexec": 1, ... }. */
     bits: z.record(FieldPath, z.number().int().positive()).optional(),
   }),
@@ -100,6 +103,11 @@ export const RuleSetSchema = z.strictObject({
   format: z.enum(INPUT_FORMATS),
   /** What produces captures in this format and how rules were derived (docs, real captures). */
   about: z.string().min(1),
+  /**
+   * `percent`: the format escapes bytes outside printable ASCII (and "%", "+") as %XX, as
+   * LAUREL does; fact values are decoded before they are compared.
+   */
+  strings: z.enum(['plain', 'percent']).default('plain'),
   rules: z.array(RuleSchema).min(1),
 });
 export type RuleSet = z.infer<typeof RuleSetSchema>;

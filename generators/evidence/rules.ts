@@ -12,34 +12,74 @@ import { parseJsonText } from '../../scoring/json-file.ts';
 import { extractFact } from './facts.ts';
 import type { InputFormat } from './readers/capture.ts';
 import { INPUT_FORMATS } from './readers/capture.ts';
-import { type Doc, getField } from './readers/fields.ts';
+import { compileField, type Doc, type FieldGetter } from './readers/fields.ts';
 import { type FactName, type Rule, type RuleSet, RuleSetSchema } from './rules.schema.ts';
 
 export const RULES_DIR = fileURLToPath(new URL('./rules/', import.meta.url));
 const DATA_DIR = fileURLToPath(new URL('../../data/', import.meta.url));
 
-type Condition =
-  | { field: string; kind: 'equals'; values: Set<string> }
-  | { field: string; kind: 'present' }
-  | { field: string; kind: 'prefix'; prefixes: string[] }
-  | { field: string; kind: 'pattern'; re: RegExp };
+/** Every condition field gets a slot, so one event reads each field once across all rules. */
+const slots = new Map<string, number>();
+function slotOf(field: string): number {
+  let slot = slots.get(field);
+  if (slot === undefined) {
+    slot = slots.size;
+    slots.set(field, slot);
+  }
+  return slot;
+}
+
+/** Per-event memo of condition field values: call `next()` before each event. */
+export class FieldMemo {
+  #gen = 0;
+  #gens: number[] = [];
+  #values: unknown[] = [];
+  next(): void {
+    this.#gen++;
+  }
+  read(c: Condition, doc: Doc): unknown {
+    if (this.#gens[c.slot] === this.#gen) return this.#values[c.slot];
+    const v = c.get(doc);
+    this.#gens[c.slot] = this.#gen;
+    this.#values[c.slot] = v;
+    return v;
+  }
+}
+
+type Condition = { field: string; get: FieldGetter; slot: number } & (
+  | { kind: 'equals'; values: Set<string> }
+  | { kind: 'present' }
+  | { kind: 'prefix'; prefixes: string[] }
+  | { kind: 'pattern'; re: RegExp }
+);
 
 /** A rule ready to run: conditions precompiled for the hot loop. */
 export interface CompiledRule extends Rule {
   conditions: Condition[];
+  /** Text values are %XX-escaped in this format (LAUREL). */
+  percent: boolean;
 }
 
 export type RuleSets = Record<InputFormat, CompiledRule[]>;
 
-function compile(rule: Rule): CompiledRule {
+function compile(rule: Rule, percent: boolean): CompiledRule {
   return {
     ...rule,
+    percent,
     conditions: Object.entries(rule.when).map(([field, v]): Condition => {
-      if (v === true) return { field, kind: 'present' };
+      const get = compileField(field);
+      const slot = slotOf(field);
+      if (v === true) return { field, get, slot, kind: 'present' };
       if (Array.isArray(v))
-        return { field, kind: 'equals', values: new Set(v.map((x) => String(x).toLowerCase())) };
-      if ('prefix' in v) return { field, kind: 'prefix', prefixes: v.prefix };
-      return { field, kind: 'pattern', re: new RegExp(v.pattern) };
+        return {
+          field,
+          get,
+          slot,
+          kind: 'equals',
+          values: new Set(v.map((x) => String(x).toLowerCase())),
+        };
+      if ('prefix' in v) return { field, get, slot, kind: 'prefix', prefixes: v.prefix };
+      return { field, get, slot, kind: 'pattern', re: new RegExp(v.pattern) };
     }),
   };
 }
@@ -49,8 +89,10 @@ function holds(c: Condition, value: unknown): boolean {
   switch (c.kind) {
     case 'present':
       return true;
-    case 'equals':
-      return c.values.has(String(value).toLowerCase());
+    case 'equals': {
+      const s = String(value);
+      return c.values.has(s) || c.values.has(s.toLowerCase());
+    }
     case 'prefix': {
       const s = String(value);
       return c.prefixes.some((p) => s.startsWith(p));
@@ -60,25 +102,98 @@ function holds(c: Condition, value: unknown): boolean {
   }
 }
 
-/** Whether every condition of the rule holds for the event. */
-export function ruleApplies(rule: CompiledRule, doc: Doc): boolean {
+/**
+ * Whether every condition of the rule holds for the event. `memo` shares field reads across the
+ * rules tried on one event.
+ */
+export function ruleApplies(rule: CompiledRule, doc: Doc, memo?: FieldMemo): boolean {
   for (const c of rule.conditions) {
-    const v = getField(doc, c.field);
+    const v = memo === undefined ? c.get(doc) : memo.read(c, doc);
     if (v === undefined || v === null || v === '') return false;
     if (c.kind !== 'present' && !holds(c, v)) return false;
   }
   return true;
 }
 
+/**
+ * The rules of one format, indexed by the field most of them test for equality (ECS:
+ * event.category, LAUREL: SYSCALL.SYSCALL), so an event is only tried against the rules that
+ * can apply to it. Same results as trying every rule, several times faster.
+ */
+export class RuleIndex {
+  readonly rules: readonly CompiledRule[];
+  #gate: Condition | undefined;
+  #byValue = new Map<string, CompiledRule[]>();
+  #rest: CompiledRule[] = [];
+  #plans = new Map<string, readonly CompiledRule[]>();
+  #memo = new FieldMemo();
+
+  constructor(rules: readonly CompiledRule[]) {
+    this.rules = rules;
+    const counts = new Map<string, number>();
+    for (const r of rules)
+      for (const c of r.conditions)
+        if (c.kind === 'equals') counts.set(c.field, (counts.get(c.field) ?? 0) + 1);
+    const gateField = [...counts].sort((a, b) => b[1] - a[1])[0]?.[0];
+    for (const rule of rules) {
+      const gate = rule.conditions.find((c) => c.kind === 'equals' && c.field === gateField);
+      if (gate === undefined || gate.kind !== 'equals') {
+        this.#rest.push(rule);
+        continue;
+      }
+      this.#gate = gate;
+      for (const value of gate.values) {
+        const list = this.#byValue.get(value) ?? [];
+        list.push(rule);
+        this.#byValue.set(value, list);
+      }
+    }
+  }
+
+  /** Calls `onRule` for every rule whose conditions all hold for `doc`, in file order. */
+  forEachApplying(doc: Doc, onRule: (rule: CompiledRule) => void): void {
+    const memo = this.#memo;
+    memo.next();
+    let plan: readonly CompiledRule[] = this.#rest;
+    if (this.#gate !== undefined) {
+      const v = memo.read(this.#gate, doc);
+      if (Array.isArray(v)) {
+        if (v.length === 1) plan = this.#planFor(v[0]);
+        else if (v.length > 1) plan = this.#union(v);
+      } else if (v !== undefined && v !== null) plan = this.#planFor(v);
+    }
+    for (let i = 0; i < plan.length; i++) {
+      const rule = plan[i] as CompiledRule;
+      if (ruleApplies(rule, doc, memo)) onRule(rule);
+    }
+  }
+
+  /** The gated rules for one value plus the ungated ones, in file order; cached per value. */
+  #planFor(value: unknown): readonly CompiledRule[] {
+    const s = String(value);
+    const cached = this.#plans.get(s);
+    if (cached !== undefined) return cached;
+    const gated = this.#byValue.get(s) ?? this.#byValue.get(s.toLowerCase()) ?? [];
+    const plan = this.rules.filter((r) => gated.includes(r) || this.#rest.includes(r));
+    if (this.#plans.size < 1000) this.#plans.set(s, plan);
+    return plan;
+  }
+
+  #union(values: unknown[]): readonly CompiledRule[] {
+    const members = new Set(values.flatMap((v) => this.#planFor(v)));
+    return this.rules.filter((r) => members.has(r));
+  }
+}
+
 /** All facts the rule knows how to read from this event. */
-export function factsOf(rule: Rule, doc: Doc): Partial<Record<FactName, unknown>> {
+export function factsOf(rule: CompiledRule, doc: Doc): Partial<Record<FactName, unknown>> {
   const out: Partial<Record<FactName, unknown>> = {};
   for (const [name, sources] of Object.entries(rule.facts) as [
     FactName,
     Rule['facts'][FactName],
   ][]) {
     if (sources === undefined) continue;
-    const v = extractFact(doc, sources, rule.collect.includes(name));
+    const v = extractFact(doc, sources, rule.collect.includes(name), { percent: rule.percent });
     if (v !== undefined) out[name] = v;
   }
   return out;
@@ -182,7 +297,8 @@ export async function loadRuleSets(
       });
       continue;
     }
-    out[format] = result.rules.rules.map(compile);
+    const percent = result.rules.strings === 'percent';
+    out[format] = result.rules.rules.map((r) => compile(r, percent));
   }
   if (issues.length > 0) throw new DataValidationError(issues);
   return out;
