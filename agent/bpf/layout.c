@@ -38,6 +38,10 @@ struct all_records {
 	struct rec_drop_entry drop_entry;
 	struct rec_loader_stats loader_stats;
 	struct drop_counts drop_counts;
+	struct rec_net_sock net_sock;
+	struct rec_dns_packet dns_packet;
+	struct rec_audit_user audit_user;
+	struct rec_bash_readline bash_readline;
 };
 
 struct all_records agent_all_records;

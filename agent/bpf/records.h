@@ -68,9 +68,14 @@ enum agent_record_type {
 	REC_CRED_CHANGE = 36,
 	REC_MODULE_LOAD = 37,
 
-	/* 48-63: network (connect, accept, listen, dns) */
-	/* 64-79: audit netlink accounts and logons */
-	/* 80-95: script content (bash readline) */
+	REC_NET_CONNECT = 48,
+	REC_NET_ACCEPT = 49,
+	REC_NET_LISTEN = 50,
+	REC_DNS_PACKET = 51,
+
+	REC_AUDIT_USER = 64, /* written by the loader from the audit netlink socket */
+
+	REC_BASH_READLINE = 80,
 
 	REC_LOADER_HELLO = 240,
 	REC_LOADER_STATS = 241,
@@ -315,6 +320,75 @@ struct rec_module_load {
 	char name[MODULE_NAME_LEN_REC];
 };
 
+/* Addresses in network records: IPv4 in the first 4 bytes, network byte order. */
+#define NET_ADDR_LEN 16
+
+/* connect() / accept*() / listen() on an AF_INET or AF_INET6 socket returned. */
+struct rec_net_sock {
+	struct rec_hdr hdr;
+	struct rec_task task;
+	s64 ret;            /* syscall return: 0, the accepted fd, or -errno */
+	u64 sock_cookie;    /* struct sock identity keyed by the per-run secret; 0 = no socket */
+	u8 laddr[NET_ADDR_LEN]; /* local address */
+	u8 raddr[NET_ADDR_LEN]; /* remote address (connect: as passed; accept: the peer) */
+	u16 lport;          /* host byte order */
+	u16 rport;          /* host byte order */
+	u16 family;         /* AF_INET (2) or AF_INET6 (10) */
+	u16 protocol;       /* IPPROTO_* of the socket (6 tcp, 17 udp) */
+	u16 sock_type;      /* SOCK_STREAM (1), SOCK_DGRAM (2), ... */
+	u16 reserved0;
+	s32 fd;             /* connect/listen: the socket; accept: the listening socket */
+	u32 backlog;        /* listen() backlog */
+	u32 reserved;
+};
+
+#define DNS_PAYLOAD_MAX 512 /* classic DNS over UDP; longer EDNS answers are cut here */
+#define DNS_DIR_QUERY 0     /* egress to a DNS port: a query leaving a client */
+#define DNS_DIR_ANSWER 1    /* ingress from a DNS port: an answer reaching a client */
+
+/* A UDP packet to (query) or from (answer) a DNS port, seen by cgroup_skb.
+ * Followed by payload_len bytes of UDP payload. The process is the sender of
+ * the query, remembered per socket for its answers; pid 0 = unknown. */
+struct rec_dns_packet {
+	struct rec_hdr hdr;
+	u64 sock_cookie;    /* the kernel's socket cookie (bpf_get_socket_cookie) */
+	u32 pid;
+	u32 tid;
+	u32 uid;
+	u32 gid;
+	u8 saddr[NET_ADDR_LEN];
+	u8 daddr[NET_ADDR_LEN];
+	u16 sport;          /* host byte order */
+	u16 dport;
+	u16 family;         /* AF_INET or AF_INET6 */
+	u16 direction;      /* DNS_DIR_* */
+	u16 payload_len;    /* bytes that follow */
+	u16 wire_len;       /* UDP payload length on the wire */
+	u32 reserved;
+	char comm[TASK_COMM_LEN_REC];
+};
+
+/* One audit netlink message (AUDIT_FIRST_USER_MSG..AUDIT_LAST_USER_MSG) read
+ * by the loader from the AUDIT_NLGRP_READLOG multicast group. Followed by
+ * text_len bytes of the message text as the kernel formats it:
+ * "audit(<sec>.<ms>:<serial>): pid=... uid=... msg='op=... res=success'". */
+struct rec_audit_user {
+	struct rec_hdr hdr;  /* ts_ns: the audit time, converted to CLOCK_BOOTTIME */
+	u32 audit_type;      /* AUDIT_USER_*, AUDIT_ADD_USER, ... */
+	u32 text_len;
+};
+
+#define BASH_LINE_MAX 4096
+
+/* readline() in bash returned a line. Followed by line_len bytes of the line. */
+struct rec_bash_readline {
+	struct rec_hdr hdr;
+	struct rec_task task;
+	u32 line_len;
+	u32 flags;          /* BASHF_* */
+};
+#define BASHF_TRUNCATED 0x1
+
 /* Features the loader detected at run time; rec_loader_hello.features. */
 #define FEAT_FENTRY 0x1   /* fentry/fexit attach works */
 #define FEAT_LSM 0x2      /* BPF LSM programs attach */
@@ -326,7 +400,10 @@ struct rec_module_load {
 #define FAM_MEMFD 0x2
 #define FAM_FILE 0x4
 #define FAM_SECURITY 0x8
-/* 0x10 network, 0x20 dns, 0x40 audit, 0x80 script: reserved */
+#define FAM_NET 0x10
+#define FAM_DNS 0x20
+#define FAM_AUDIT 0x40
+#define FAM_SCRIPT 0x80
 
 /* First record on the stream, written by the loader once attached. */
 struct rec_loader_hello {
@@ -392,5 +469,9 @@ REC_ASSERT_SIZE(rec_loader_hello, 48);
 REC_ASSERT_SIZE(rec_drop_entry, 16);
 REC_ASSERT_SIZE(rec_loader_stats, 56);
 REC_ASSERT_SIZE(drop_counts, 32);
+REC_ASSERT_SIZE(rec_net_sock, 184);
+REC_ASSERT_SIZE(rec_dns_packet, 104);
+REC_ASSERT_SIZE(rec_audit_user, 24);
+REC_ASSERT_SIZE(rec_bash_readline, 120);
 
 #endif /* AGENT_RECORDS_H */
