@@ -167,6 +167,7 @@ export function availability(
 function printList(host: HostCapabilities, json: boolean): void {
   for (const g of GENERATORS) {
     const a = availability(g, host);
+    const note = a.canRun ? g.hostNote?.(host) : undefined;
     if (json) {
       process.stdout.write(
         `${JSON.stringify({
@@ -178,6 +179,7 @@ function printList(host: HostCapabilities, json: boolean): void {
           canRunHere: a.canRun,
           runAs: a.runAs,
           ...(a.reason === undefined ? {} : { reason: a.reason }),
+          ...(note === undefined ? {} : { note }),
         })}\n`,
       );
       continue;
@@ -188,6 +190,7 @@ function printList(host: HostCapabilities, json: boolean): void {
         `  sub-categories: ${g.subCategories.join(', ')}`,
         `  does: ${g.summary}`,
         `  touches: ${g.touches}`,
+        ...(note === undefined ? [] : [`  on this host: ${note}`]),
         '',
       ].join('\n'),
     );

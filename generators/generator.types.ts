@@ -15,6 +15,8 @@ export interface Generator {
   touches: string;
   /** Why this host cannot run it at all (missing kernel feature or command), else undefined. */
   unavailable: (host: HostCapabilities) => string | undefined;
+  /** How this host changes what the run does (shown by --list), e.g. no daemon-reload without systemd. */
+  hostNote?: (host: HostCapabilities) => string | undefined;
   /** Performs and records the activity; registers cleanups on ctx before creating anything. */
   run: (ctx: RunContext, host: HostCapabilities) => Promise<void>;
 }

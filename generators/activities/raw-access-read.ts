@@ -80,6 +80,10 @@ export const rawAccessRead: Generator = {
     host.blockDevice === undefined && host.bin.losetup === undefined
       ? 'No non-empty block device and no losetup to make one (install util-linux).'
       : undefined,
+  hostNote: (host) =>
+    host.blockDevice === undefined
+      ? 'No disk block device: reads a loop device of its own.'
+      : `Reads ${host.blockDevice.path} (${host.blockDevice.device}); a loop device of its own if the kernel refuses.`,
   async run(ctx, host) {
     if (host.blockDevice !== undefined) {
       const disk = readDevice(ctx, host.blockDevice.path, host.blockDevice.device, 'either');

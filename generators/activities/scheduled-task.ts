@@ -123,6 +123,12 @@ export const scheduledTask: Generator = {
     if (host.systemdIsPid1 && host.systemUnitDir !== undefined) return undefined;
     return `No scheduler here: cron is not installed (no crontab command) and systemd is not PID 1 (PID 1 is ${host.pid1}). Install cron (apt-get install cron) or run on a host booted with systemd.`;
   },
+  hostNote: (host) =>
+    host.bin.crontab !== undefined
+      ? `Uses cron (${host.bin.crontab}).`
+      : host.systemdIsPid1
+        ? 'Uses a systemd timer unit (no cron installed); it is written, never started.'
+        : undefined,
   async run(ctx, host) {
     if (host.bin.crontab !== undefined) viaCrontab(ctx, host);
     else viaTimer(ctx, host);

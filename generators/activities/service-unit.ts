@@ -20,6 +20,10 @@ export const serviceUnit: Generator = {
     host.systemUnitDir === undefined
       ? 'There is no /etc/systemd/system on this host, so there is nowhere a service unit would be read from.'
       : undefined,
+  hostNote: (host) =>
+    host.systemdIsPid1
+      ? undefined
+      : `systemd is not PID 1 (PID 1 is ${host.pid1}): the unit file is created, changed and removed, but systemd never loads it (no daemon-reload).`,
   async run(ctx, host) {
     const unit = unitFile(host, ctx.runId, 'service');
     const trueBin = host.bin.true ?? '/bin/true';

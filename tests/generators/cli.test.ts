@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GENERATORS } from '../../generators/registry.ts';
-import { runCli } from './helpers.ts';
+import { ROOT, runCli } from './helpers.ts';
 
 describe('generate CLI usage', () => {
   it('prints help with a usage line and every flag, exit 0', () => {
@@ -90,5 +92,16 @@ describe('generate --dry-run', () => {
     expect(res.stderr).not.toContain('start');
     // Every run gets an id when it starts: none appearing means nothing ran.
     expect(`${res.stdout}${res.stderr}`).not.toMatch(/etm-[0-9a-f]{8}/);
+  });
+});
+
+describe('generators/README.md', () => {
+  it('documents every generator and whether it needs root', () => {
+    const readme = readFileSync(join(ROOT, 'generators', 'README.md'), 'utf8');
+    for (const g of GENERATORS) {
+      expect(readme).toMatch(
+        new RegExp(`^\\| \`${g.name}\` +\\| ${g.needsRoot ? 'yes' : 'no'} +\\|`, 'm'),
+      );
+    }
   });
 });
