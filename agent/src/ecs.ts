@@ -36,6 +36,13 @@ export function procMembers(p: Proc, names: NameCache): string {
   return p.json;
 }
 
+/** Top-level `"user":{..},"group":{..}` (the effective ids, as RFC 0030 puts them). Cached on p. */
+export function userMembers(p: Proc, names: NameCache): string {
+  if (p.userJson !== undefined) return p.userJson;
+  p.userJson = `"user":${idName(p.euid, names.user(p.euid))},"group":${idName(p.egid, names.group(p.egid))}`;
+  return p.userJson;
+}
+
 /** entity_id, pid, start: the "anemic" process object of RFC 0030. */
 export function anemic(p: Proc): string {
   return `"entity_id":"${p.entityId}","pid":${p.pid},"start":"${p.start}"`;

@@ -30,6 +30,7 @@ import {
   mode,
   previousMember,
   procMembers,
+  userMembers,
 } from './ecs.ts';
 import { type Exclusions, excludesPath } from './exclusions.ts';
 import type { ExecHashCache, FileAnalyzer, FileFacts, SkipReason } from './hashes.ts';
@@ -269,8 +270,19 @@ export class Enricher {
     return ex.paths.length > 0 && p.executable !== '' && excludesPath(ex, p.executable);
   }
 
+  private isoSec = -1;
+  private isoPrefix = '';
+
+  /** ISO time of a boot-time ns; the date-time part is formatted once per second (hot path). */
   private iso(tsNs: number): string {
-    return new Date((tsNs + this.bootToRealNs) / 1e6).toISOString();
+    const ms = Math.floor((tsNs + this.bootToRealNs) / 1e6);
+    const sec = Math.floor(ms / 1000);
+    if (sec !== this.isoSec) {
+      this.isoSec = sec;
+      this.isoPrefix = new Date(sec * 1000).toISOString().slice(0, 20);
+    }
+    const frac = ms - sec * 1000;
+    return `${this.isoPrefix}${frac < 10 ? '00' : frac < 100 ? '0' : ''}${frac}Z`;
   }
 
   /** The `"process":{...}` member with lineage. */
@@ -311,9 +323,7 @@ export class Enricher {
       `{"@timestamp":"${this.iso(tsNs)}","ecs":{"version":"${ECS_VERSION}"}` +
       `,"event":{"kind":"event","category":["${category}"],"type":["${type}"],"action":"${action}"` +
       `,"sequence":${++this.seq}${outcome ? `,"outcome":"${outcome}"` : ''}${original}}` +
-      `,"host":${this.hostJson}` +
-      `,"user":${idName(p.euid, names.user(p.euid))},"group":${idName(p.egid, names.group(p.egid))}` +
-      `,${this.processBlock(p, procExtra)}`
+      `,"host":${this.hostJson},${userMembers(p, names)},${this.processBlock(p, procExtra)}`
     );
   }
 
@@ -602,7 +612,6 @@ export class Enricher {
 
   private credChange(rec: CredChangeRec): void {
     const p = this.processes.forTask(rec.task);
-    p.json = undefined;
     const name = CRED_SYSCALLS[rec.syscall] ?? 'unknown';
     const action = rec.syscall <= 4 ? 'uid_change' : 'gid_change';
     const o = rec.old;

@@ -4,7 +4,7 @@
  * size, Shannon entropy, header bytes and hashes after close, bounded by size and by a byte rate.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 
 export interface Digest {
   sha256: string;
@@ -67,6 +67,13 @@ function openExpected(
 ): { fd: number; size: number } | 'replaced' | 'unreadable' {
   let sawOther = false;
   for (const path of paths) {
+    // stat first: a vanished file is the common failure, and exceptions are slow on the hot path.
+    const pre = statSync(path, { throwIfNoEntry: false });
+    if (!pre) continue;
+    if (pre.ino !== ino) {
+      sawOther = true;
+      continue;
+    }
     let fd: number;
     try {
       fd = openSync(path, 'r');

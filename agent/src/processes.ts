@@ -41,6 +41,8 @@ export interface Proc {
   entryType: string | undefined;
   /** Cached JSON members for this process (no braces), rebuilt after a change. */
   json: string | undefined;
+  /** Cached top-level user/group members, rebuilt after a credential change. */
+  userJson: string | undefined;
   /** Boot-time ns at which it ended, for delayed removal. */
   endedNs: number | undefined;
 }
@@ -225,6 +227,7 @@ export class ProcessTable {
       entryLeader: undefined,
       entryType: undefined,
       json: undefined,
+      userJson: undefined,
       endedNs: undefined,
     };
     return p;
@@ -282,6 +285,7 @@ export class ProcessTable {
       p.suid = t.suid;
       p.sgid = t.sgid;
       p.json = undefined;
+      p.userJson = undefined;
     }
   }
 }
