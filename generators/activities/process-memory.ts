@@ -15,7 +15,7 @@ import {
   waitpid,
 } from '../lib/native.ts';
 import { fromCall, type RunContext } from '../lib/recorder.ts';
-import { startTarget, type Target } from '../lib/target-child.ts';
+import { startTarget, TARGET_SCRIPT, type Target } from '../lib/target-child.ts';
 import type { ChildProcess } from '../manifest.schema.ts';
 
 function hex(n: bigint): string {
@@ -32,7 +32,7 @@ async function spawnTarget(ctx: RunContext, python: string): Promise<Target> {
       via: 'command',
       args: {
         executable: python,
-        argv: [python, '-c', '<target script>', `${ctx.runId}-original-marker`],
+        argv: [python, '-c', TARGET_SCRIPT, `${ctx.runId}-original-marker`],
       },
       note: 'The target: a python3 child holding a 64-byte buffer with a marker, which it prints on request.',
     },
@@ -42,7 +42,7 @@ async function spawnTarget(ctx: RunContext, python: string): Promise<Target> {
         pid: target.pid,
         ppid: process.pid,
         executable: python,
-        argv: [python, '-c', '<target script>', target.marker],
+        argv: [python, '-c', TARGET_SCRIPT, target.marker],
         exitCode: null,
         signal: null,
       };

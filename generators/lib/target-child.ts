@@ -14,7 +14,8 @@ export interface Target {
   exited: Promise<number | null>;
 }
 
-const SCRIPT = [
+/** The python program the target child runs; exported so manifests record the real argv. */
+export const TARGET_SCRIPT = [
   'import ctypes, sys',
   'buf = ctypes.create_string_buffer(sys.argv[1].encode(), 64)',
   'print(hex(ctypes.addressof(buf)), flush=True)',
@@ -55,7 +56,7 @@ function lines(proc: ChildProcessWithoutNullStreams): () => Promise<string> {
 
 export async function startTarget(ctx: RunContext, python: string): Promise<Target> {
   const marker = `${ctx.runId}-original-marker`;
-  const proc = spawn(python, ['-c', SCRIPT, marker], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const proc = spawn(python, ['-c', TARGET_SCRIPT, marker], { stdio: ['pipe', 'pipe', 'pipe'] });
   const exited = new Promise<number | null>((resolve) =>
     proc.once('exit', (code) => resolve(code)),
   );
