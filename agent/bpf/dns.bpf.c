@@ -62,7 +62,8 @@ static __always_inline int on_packet(struct __sk_buff *skb, u16 direction)
 {
 	struct scratch *s;
 	struct rec_dns_packet *r;
-	u32 udp_off, len, wire;
+	u32 udp_off, wire;
+	u64 avail, len;
 	u16 ports[2], udp_len_be, sport, dport, family;
 	u64 cookie;
 
@@ -149,18 +150,14 @@ static __always_inline int on_packet(struct __sk_buff *skb, u16 direction)
 	wire = bswap16(udp_len_be);
 	wire = wire > 8 ? wire - 8 : 0;
 	r->wire_len = wire;
-	len = wire;
-	if (len > skb->len - udp_off - 8)
-		len = skb->len - udp_off - 8;
+	/* 64-bit arithmetic throughout: the verifier must see len in [1, DNS_PAYLOAD_MAX]. */
+	avail = skb->len;
+	avail = avail > udp_off + 8 ? avail - udp_off - 8 : 0;
+	len = wire < avail ? wire : avail;
 	if (len > DNS_PAYLOAD_MAX)
 		len = DNS_PAYLOAD_MAX;
-	len &= 0x3ff;
-	if (len > 0 && len <= DNS_PAYLOAD_MAX) {
-		if (bpf_skb_load_bytes(skb, udp_off + 8, &s->buf[sizeof(*r)], len))
-			len = 0;
-	} else {
+	if (len > 0 && bpf_skb_load_bytes(skb, udp_off + 8, &s->buf[sizeof(*r)], len))
 		len = 0;
-	}
 	r->payload_len = len;
 	output_scratch(s, sizeof(*r) + len, REC_DNS_PACKET);
 	return 1;

@@ -116,6 +116,8 @@ DEFINE_FAMILY(memfd, NO_PREPARE)
 DEFINE_FAMILY(file, NO_PREPARE)
 DEFINE_FAMILY(security, security_prepare)
 
+#include "net_families.h"
+
 struct family_ops {
 	const char *name;
 	u32 bit; /* FAM_* */
@@ -131,6 +133,9 @@ static const struct family_ops family_table[] = {
 	FAMILY_ROW(memfd, FAM_MEMFD),
 	FAMILY_ROW(file, FAM_FILE),
 	FAMILY_ROW(security, FAM_SECURITY),
+	FAMILY_ROW(net, FAM_NET),
+	FAMILY_ROW(dns, FAM_DNS),
+	FAMILY_ROW(bash, FAM_SCRIPT),
 };
 
 #define N_FAMILIES (sizeof(family_table) / sizeof(family_table[0]))
@@ -144,7 +149,10 @@ struct source_ops {
 	int fd;
 };
 
+#include "audit_netlink.h"
+
 static struct source_ops source_table[] = {
+	{ .name = "audit", .bit = FAM_AUDIT, .open = audit_open, .on_ready = audit_on_ready },
 	{ .name = NULL }, /* sentinel */
 };
 

@@ -51,7 +51,7 @@ static struct options opt = {
 };
 
 static const char usage[] =
-	"Usage: agent-loader [-v] [-c] [-p pid] [-d ms] [-r KiB] [-w KiB] [-s ms] [-f families]\n"
+	"Usage: agent-loader [-v] [-c] [-A] [-p pid] [-d ms] [-r KiB] [-w KiB] [-s ms] [-f families] [-P ports] [-b bash]\n"
 	"Loads the agent's BPF programs and writes length-prefixed binary records to stdout.\n"
 	"  -v          Print libbpf debug output to stderr.\n"
 	"  -c          Check only: load and attach everything, report features, then exit.\n"
@@ -61,7 +61,10 @@ static const char usage[] =
 	"  -w KiB      Wake early once this much data is unread (default: a quarter of the ring).\n"
 	"  -s ms       Write a stats record every ms milliseconds (default 1000).\n"
 	"  -f list     Comma-separated families to attach (default all): "
-	"process,memfd,file,security.\n";
+	"process,memfd,file,security,net,dns,bash,audit.\n"
+	"  -P ports    Comma-separated UDP ports the dns family treats as DNS (default 53).\n"
+	"  -b path     The bash binary whose readline the bash family probes (default /bin/bash).\n"
+	"  -A          Switch kernel auditing on while running if it is off (audit family), off again at exit.\n";
 
 static volatile sig_atomic_t stop_requested;
 static bool output_failed;
@@ -114,7 +117,7 @@ static int parse_families(const char *s, u32 *mask)
 		u32 bit = family_bit_by_name(tok);
 
 		if (!bit) {
-			fprintf(stderr, "Unknown family \"%s\"; known families: process, memfd, file, security.\n", tok);
+			fprintf(stderr, "Unknown family \"%s\"; known families: process, memfd, file, security, net, dns, bash, audit.\n", tok);
 			err = -EINVAL;
 			break;
 		}
@@ -141,7 +144,7 @@ static int parse_args(int argc, char **argv)
 {
 	int c;
 
-	while ((c = getopt(argc, argv, "vcp:d:r:w:s:f:h")) != -1) {
+	while ((c = getopt(argc, argv, "vcAp:d:r:w:s:f:P:b:h")) != -1) {
 		switch (c) {
 		case 'v':
 			opt.verbose = true;
@@ -172,6 +175,16 @@ static int parse_args(int argc, char **argv)
 		case 'f':
 			if (parse_families(optarg, &opt.families))
 				goto bad;
+			break;
+		case 'P':
+			if (parse_dns_ports(optarg))
+				goto bad;
+			break;
+		case 'b':
+			bash_path_opt = optarg;
+			break;
+		case 'A':
+			audit_enable_opt = true;
 			break;
 		case 'h':
 			fputs(usage, stdout);
