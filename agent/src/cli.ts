@@ -174,6 +174,12 @@ async function main(
   const out: WriteStream | NodeJS.WriteStream = outPath
     ? createWriteStream(outPath)
     : process.stdout;
+  let outputError: Error | undefined;
+  // A reader that goes away (| head) or a full disk stops the agent cleanly, with the summary.
+  out.on('error', (error: Error) => {
+    outputError ??= error;
+    stop();
+  });
   let batch: string[] = [];
   const enricher = new Enricher({
     write: (line) => batch.push(line),
@@ -205,6 +211,9 @@ async function main(
 
   const started = Date.now();
   let loader: ChildProcess | undefined;
+  function stop(): void {
+    if (loader && loader.exitCode === null) loader.kill('SIGTERM');
+  }
   let loaderExit: Promise<number | null> = Promise.resolve(0);
   let source: NodeJS.ReadableStream;
   if (replay) {
@@ -246,9 +255,6 @@ async function main(
     }
   });
 
-  const stop = () => {
-    if (loader && loader.exitCode === null) loader.kill('SIGTERM');
-  };
   const timer = duration ? setTimeout(stop, duration * 1000) : undefined;
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
@@ -270,7 +276,8 @@ async function main(
   reader.end();
   enricher.finish();
   flush();
-  if (outPath) await new Promise<void>((res) => (out as WriteStream).end(() => res()));
+  if (outPath && !outputError)
+    await new Promise<void>((res) => (out as WriteStream).end(() => res()));
 
   io.stderr(
     formatSummary({
@@ -282,6 +289,10 @@ async function main(
       enricherCpu: process.cpuUsage(),
     }),
   );
+  if (outputError && (outputError as NodeJS.ErrnoException).code !== 'EPIPE') {
+    io.stderr(`Failed to write events to ${outPath ?? 'stdout'}: ${outputError.message}\n`);
+    return EXIT.checksFailed;
+  }
   if (!replay && code !== 0) {
     io.stderr(`The loader exited with status ${code}; see its messages above.\n`);
     return EXIT.checksFailed;

@@ -86,7 +86,6 @@ const BUILD_TOOLS: ReadonlyArray<[string, string]> = [
   ['clang', 'clang'],
   ['bpftool', 'bpftool'],
   ['make', 'make'],
-  ['cc', 'gcc'],
 ];
 
 export function missingBuildTools(): string[] {

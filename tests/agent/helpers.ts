@@ -17,7 +17,7 @@ function hasTool(tool: string): boolean {
 
 /** Why the agent cannot be built here, or undefined. */
 export function buildSkipReason(): string | undefined {
-  const missing = ['clang', 'bpftool', 'make', 'cc'].filter((t) => !hasTool(t));
+  const missing = ['clang', 'bpftool', 'make'].filter((t) => !hasTool(t));
   if (!existsSync('/usr/include/bpf/libbpf.h')) missing.push('libbpf-dev');
   if (missing.length) return `cannot build the agent: missing ${missing.join(', ')}`;
   if (!existsSync('/sys/kernel/btf/vmlinux'))
@@ -54,7 +54,7 @@ export function buildAgent(): void {
 export function buildActivity(dir: string): string {
   const out = join(dir, 'activity');
   const r = spawnSync(
-    'cc',
+    'clang',
     ['-O2', '-Wall', '-Wextra', '-Werror', '-o', out, join(REPO, 'tests/agent/activity.c')],
     {
       encoding: 'utf8',
