@@ -1,0 +1,231 @@
+/**
+ * The platform matrices in a real browser: the static HTML holds the whole matrix (checked against
+ * the dataset, with JavaScript off too), screenshots at phone and desktop widths, and the island's
+ * filters, vendor choice, ordering, sorting, URL state and export used as a reader would.
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { expect, type Page, test } from '@playwright/test';
+import { type Dataset, loadDataset, matrixRows } from '../../scoring/dataset.ts';
+import { PLATFORM_IDS } from '../../scoring/schema.ts';
+import { scorePlatform } from '../../scoring/score.ts';
+
+let data: Dataset;
+test.beforeAll(async () => {
+  data = await loadDataset(resolve('data'));
+});
+
+/** The static table (what no-JS readers and crawlers get). */
+const staticTable = (page: Page) => page.locator('#static-matrix table');
+/** The island's own table, shown once the view differs from the default. */
+const islandTable = (page: Page) => page.locator('.explorer table');
+
+test.describe('static matrix', () => {
+  for (const platform of PLATFORM_IDS) {
+    test(`${platform}: every sub-category, category and vendor of the data is in the HTML, JavaScript off`, async ({
+      browser,
+    }) => {
+      const context = await browser.newContext({ javaScriptEnabled: false });
+      const page = await context.newPage();
+      await page.goto(`/${platform}/`);
+      const matrix = data.matrices[platform];
+      const table = staticTable(page);
+      const rowHeaders = (await table.locator('tbody th[scope="row"]').allInnerTexts()).map((t) =>
+        t.trim(),
+      );
+      const rows = matrixRows(matrix);
+      expect(rowHeaders).toHaveLength(rows.length);
+      rows.forEach(({ sub }, i) => expect(rowHeaders[i]).toContain(sub.name));
+      const groups = await table.locator('th[scope="rowgroup"]').allInnerTexts();
+      expect(groups).toHaveLength(matrix.categories.length);
+      matrix.categories.forEach((c, i) => expect(groups[i]).toContain(c.name));
+      const vendorHeaders = await table.locator('thead th[scope="col"]').allInnerTexts();
+      expect(vendorHeaders).toHaveLength(matrix.vendors.length + 1);
+      const scores = scorePlatform(
+        matrix,
+        data.weights.platforms[platform],
+        data.weights.statusValues,
+      );
+      for (const vendor of matrix.vendors) {
+        const header = vendorHeaders.find((h) => h.includes(vendor.name));
+        expect(header, vendor.name).toBeDefined();
+        const score = scores.find((s) => s.vendorId === vendor.id)?.score;
+        expect(header).toContain((score ?? -1).toFixed(2));
+      }
+      // Every cell is present as a link to its permalink, with its status label as text.
+      const cellLinks = table.locator('tbody td a[href^="#"]');
+      expect(await cellLinks.count()).toBe(rows.length * matrix.vendors.length);
+      await context.close();
+    });
+  }
+
+  test('a cell permalink opens its detail without JavaScript', async ({ browser }) => {
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    const matrix = data.matrices.linux;
+    const vendor = matrix.vendors[0];
+    const sub = matrix.categories[0]?.subCategories[0];
+    if (!vendor || !sub) throw new Error('the Linux matrix has no vendor or row');
+    await page.goto('/linux/');
+    await staticTable(page).locator(`a[href="#${sub.id}--${vendor.id}"]`).click();
+    const detail = page.locator(`[id="${sub.id}--${vendor.id}"]`);
+    await expect(detail).toBeVisible();
+    await expect(detail.getByRole('heading')).toContainText(`${vendor.name} · ${sub.name}`);
+    await context.close();
+  });
+});
+
+test.describe('screenshots', () => {
+  for (const platform of PLATFORM_IDS) {
+    for (const width of [375, 1440]) {
+      test(`${platform} at ${width} px`, async ({ page }, testInfo) => {
+        await page.setViewportSize({ width, height: width === 375 ? 812 : 900 });
+        await page.goto(`/${platform}/`);
+        await expect(staticTable(page)).toBeVisible();
+        // The page itself must not scroll sideways; the matrix scrolls inside its container.
+        const overflow = await page.evaluate(
+          () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+        );
+        expect(overflow).toBeLessThanOrEqual(0);
+        const path = testInfo.outputPath(`${platform}-${width}.png`);
+        await page.screenshot({ path, fullPage: false });
+        await testInfo.attach(`${platform}-${width}`, { path, contentType: 'image/png' });
+      });
+    }
+  }
+});
+
+test.describe('matrix island (Linux)', () => {
+  test.beforeEach(async ({ page }) => {
+    await page.goto('/linux/');
+    // Hydrated when the toolbar's fieldset is enabled.
+    await expect(page.getByLabel('Filter sub-categories')).toBeEnabled();
+  });
+
+  test('typing a filter shows only matching rows and keeps the view in the URL', async ({
+    page,
+  }) => {
+    const total = matrixRows(data.matrices.linux).length;
+    const filter = page.getByLabel('Filter sub-categories');
+    await filter.click();
+    await page.keyboard.type('dns');
+    await expect(page.getByText(`Showing 1 of ${total} sub-categories`)).toBeVisible();
+    await expect(staticTable(page)).toBeHidden();
+    const rows = islandTable(page).locator('tbody th[scope="row"]');
+    await expect(rows).toHaveCount(1);
+    await expect(rows.first()).toContainText('DNS Query');
+    await expect(page).toHaveURL(/[?&]q=dns/);
+
+    await page.reload();
+    await expect(page.getByLabel('Filter sub-categories')).toHaveValue('dns');
+    await expect(islandTable(page).locator('tbody th[scope="row"]')).toHaveCount(1);
+  });
+
+  test('choosing a status shows the rows where a shown product has it', async ({ page }) => {
+    const matrix = data.matrices.linux;
+    const status = data.statuses.byId.get('partially');
+    if (!status) throw new Error('no "partially" status');
+    const expected = matrixRows(matrix).filter(({ sub }) =>
+      Object.values(sub.cells).some((c) => c.status === 'partially'),
+    ).length;
+    await page.getByText(/^Statuses/).click();
+    await page.getByRole('checkbox', { name: status.label, exact: true }).check();
+    await expect(
+      page.getByText(`Showing ${expected} of ${matrixRows(matrix).length} sub-categories`),
+    ).toBeVisible();
+    await expect(islandTable(page).locator('tbody th[scope="row"]')).toHaveCount(expected);
+    await expect(page).toHaveURL(/[?&]s=partially/);
+  });
+
+  test('hiding and reordering products changes the columns and the link', async ({ page }) => {
+    const vendors = data.matrices.linux.vendors;
+    const [first, second] = vendors;
+    if (!first || !second) throw new Error('need two Linux vendors');
+    await page.getByText(/^Products \(/).click();
+    await page.getByRole('checkbox', { name: first.name, exact: true }).uncheck();
+    await expect(
+      page.getByText(`${vendors.length - 1} of ${vendors.length} products`),
+    ).toBeVisible();
+    const headers = islandTable(page).locator('thead th[scope="col"]');
+    await expect(headers).toHaveCount(vendors.length);
+    await expect(headers.nth(1)).toContainText(second.name);
+    await expect(page).toHaveURL(/[?&]v=/);
+
+    const third = vendors[2];
+    if (!third) throw new Error('need three Linux vendors');
+    await page.getByRole('button', { name: `Move ${third.name} left` }).click();
+    await expect(headers.nth(1)).toContainText(third.name);
+    await expect(headers.nth(2)).toContainText(second.name);
+
+    // The link restores the same view in a fresh page.
+    const url = page.url();
+    const other = await page.context().newPage();
+    await other.goto(url);
+    await expect(islandTable(other).locator('thead th[scope="col"]').nth(1)).toContainText(
+      third.name,
+    );
+    await other.close();
+  });
+
+  test('sorting by a product orders each category by that product’s status', async ({ page }) => {
+    const vendor = data.matrices.linux.vendors[0];
+    if (!vendor) throw new Error('no Linux vendor');
+    // Filtering first shows the island's table, whose headers carry the sort buttons.
+    await page.getByLabel('Filter sub-categories').fill('file');
+    const header = islandTable(page).locator('thead th', { hasText: vendor.name });
+    await header.getByRole('button').click();
+    await expect(header).toHaveAttribute('aria-sort', 'ascending');
+    await expect(page).toHaveURL(new RegExp(`[?&]sort=${vendor.id}`));
+    const ranks = async () => {
+      const groups = islandTable(page).locator('tbody');
+      const out: number[][] = [];
+      for (let g = 0; g < (await groups.count()); g++) {
+        const cells = groups.nth(g).locator('tr:not(.category-row)');
+        const labels: number[] = [];
+        for (let r = 0; r < (await cells.count()); r++) {
+          const rank = await cells.nth(r).locator('td').first().getAttribute('data-rank');
+          labels.push(Number(rank));
+        }
+        out.push(labels);
+      }
+      return out;
+    };
+    for (const group of await ranks()) expect(group).toEqual([...group].sort((a, b) => a - b));
+    await header.getByRole('button').click();
+    await expect(header).toHaveAttribute('aria-sort', 'descending');
+    for (const group of await ranks()) expect(group).toEqual([...group].sort((a, b) => b - a));
+  });
+
+  test('exports the current view as CSV and JSON', async ({ page }) => {
+    await page.getByLabel('Filter sub-categories').fill('user');
+    // The filter matches a row's name, id or category name.
+    const expected = matrixRows(data.matrices.linux).filter(({ sub, category }) =>
+      `${sub.name} ${sub.id} ${category.name}`.toLowerCase().includes('user'),
+    ).length;
+    await expect(islandTable(page).locator('tbody th[scope="row"]')).toHaveCount(expected);
+
+    const [csvDownload] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export CSV' }).click(),
+    ]);
+    expect(csvDownload.suggestedFilename()).toBe('linux-matrix.csv');
+    const csv = await readFile((await csvDownload.path()) as string, 'utf8');
+    const lines = csv.trimEnd().split('\r\n');
+    expect(lines).toHaveLength(expected + 1);
+    expect(lines[0]).toContain('Sub-category');
+    for (const v of data.matrices.linux.vendors) expect(lines[0]).toContain(v.name);
+
+    const [jsonDownload] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export JSON' }).click(),
+    ]);
+    const json = JSON.parse(await readFile((await jsonDownload.path()) as string, 'utf8')) as {
+      platform: string;
+      rows: unknown[];
+      vendors: unknown[];
+    };
+    expect(json.platform).toBe('linux');
+    expect(json.rows).toHaveLength(expected);
+    expect(json.vendors).toHaveLength(data.matrices.linux.vendors.length);
+  });
+});
