@@ -6,6 +6,8 @@
  * Offsets are relative to the start of the struct named in the comment; `SIZE` is sizeof.
  */
 
+import { NET_LAYOUTS } from './net-records.ts';
+
 /** `enum agent_record_type`. Ranges per family leave room: 48-63 network, 64-79 audit, 80-95 script. */
 export const REC = {
   PROC_FORK: 1,
@@ -24,6 +26,12 @@ export const REC = {
   RAW_ACCESS: 35,
   CRED_CHANGE: 36,
   MODULE_LOAD: 37,
+  NET_CONNECT: 48,
+  NET_ACCEPT: 49,
+  NET_LISTEN: 50,
+  DNS_PACKET: 51,
+  AUDIT_USER: 64,
+  BASH_READLINE: 80,
   LOADER_HELLO: 240,
   LOADER_STATS: 241,
 } as const;
@@ -227,7 +235,16 @@ export const LOADER_HELLO = {
 } as const;
 
 export const FEAT = { FENTRY: 0x1, LSM: 0x2, MODULES: 0x4, KPROBES: 0x8 } as const;
-export const FAM = { PROCESS: 0x1, MEMFD: 0x2, FILE: 0x4, SECURITY: 0x8 } as const;
+export const FAM = {
+  PROCESS: 0x1,
+  MEMFD: 0x2,
+  FILE: 0x4,
+  SECURITY: 0x8,
+  NET: 0x10,
+  DNS: 0x20,
+  AUDIT: 0x40,
+  SCRIPT: 0x80,
+} as const;
 
 /** `struct rec_drop_entry` */
 export const DROP_ENTRY = { type: 0, reason: 2, reserved: 4, count: 8, SIZE: 16 } as const;
@@ -266,4 +283,5 @@ export const LAYOUTS: Record<string, Record<string, number>> = {
   rec_loader_hello: LOADER_HELLO,
   rec_drop_entry: DROP_ENTRY,
   rec_loader_stats: LOADER_STATS,
+  ...NET_LAYOUTS,
 };
