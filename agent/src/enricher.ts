@@ -169,6 +169,8 @@ export class Enricher {
   private bootToRealNs = 0;
   private seq = 0;
   private readonly pending = new Map<string, PendingFile[]>();
+  /** Cookies of pending files by writer pid, so an exit flushes its files without a scan. */
+  private readonly pendingByPid = new Map<number, Set<string>>();
   /** Closed files waiting for the end of the current batch of records (see flushBatch). */
   private closed: PendingFile[][] = [];
   /** Renames seen in the current batch: old path → new path. */
@@ -395,7 +397,11 @@ export class Enricher {
 
   private exit(t: TaskCtx, tsNs: number, status: number, rec: Decoded & { task: TaskCtx }): void {
     const p = this.processes.exit(t, tsNs);
-    this.flushPending((f) => f.pid === t.pid);
+    const cookies = this.pendingByPid.get(t.pid);
+    if (cookies) {
+      this.pendingByPid.delete(t.pid);
+      for (const c of cookies) this.closePending(c);
+    }
     const sig = status & 0x7f;
     const code = sig ? 128 + sig : (status >> 8) & 0xff;
     this.simple(
@@ -454,21 +460,30 @@ export class Enricher {
       head: this.head(rec.tsNs, 'file', type, action, undefined, p, '', this.original(rec)),
     });
     this.pending.set(rec.file.cookie, list);
+    let cookies = this.pendingByPid.get(rec.task.pid);
+    if (!cookies) {
+      cookies = new Set();
+      this.pendingByPid.set(rec.task.pid, cookies);
+    }
+    cookies.add(rec.file.cookie);
   }
 
   private fileClosed(rec: FileEventRec): void {
-    const list = this.pending.get(rec.file.cookie);
+    this.closePending(rec.file.cookie);
+  }
+
+  /** Moves a file's pending events to the end-of-batch analysis. */
+  private closePending(cookie: string): void {
+    const list = this.pending.get(cookie);
     if (!list) return;
-    this.pending.delete(rec.file.cookie);
+    this.pending.delete(cookie);
+    for (const f of list) this.pendingByPid.get(f.pid)?.delete(cookie);
     this.closed.push(list);
   }
 
   private flushPending(which: (p: PendingFile) => boolean): void {
     for (const [cookie, list] of this.pending) {
-      if (list.some(which)) {
-        this.pending.delete(cookie);
-        this.closed.push(list);
-      }
+      if (list.some(which)) this.closePending(cookie);
     }
   }
 

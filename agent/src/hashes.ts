@@ -160,7 +160,7 @@ export class FileAnalyzer {
   private readonly now: () => number;
   readonly stats = { analyzed: 0, skipped: 0, bytes: 0 };
 
-  constructor(maxBytes = 16 << 20, bytesPerSec = 64 << 20, now: () => number = Date.now) {
+  constructor(maxBytes = 16 << 20, bytesPerSec = 16 << 20, now: () => number = Date.now) {
     this.maxBytes = maxBytes;
     this.bytesPerSec = bytesPerSec;
     this.now = now;

@@ -1,0 +1,249 @@
+/**
+ * The enricher's parts without a kernel: process lineage from decoded records, content facts and
+ * their bounds, the exec hash cache, user names, path resolution and exclusion rules.
+ */
+import { createHash } from 'node:crypto';
+import { rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Decoded, TaskCtx } from '../../agent/src/decode.ts';
+import { Enricher, resolvePath } from '../../agent/src/enricher.ts';
+import { parseExclusions } from '../../agent/src/exclusions.ts';
+import { ExecHashCache, FileAnalyzer } from '../../agent/src/hashes.ts';
+import { NameCache } from '../../agent/src/users.ts';
+import { entropy, tempDir } from './helpers.ts';
+
+function task(pid: number, ppid: number, over: Partial<TaskCtx> = {}): TaskCtx {
+  return {
+    pid,
+    tid: pid,
+    ppid,
+    pgid: pid,
+    sid: pid,
+    uid: 0,
+    gid: 0,
+    euid: 0,
+    egid: 0,
+    suid: 0,
+    sgid: 0,
+    ttyMajor: 0,
+    ttyMinor: 0,
+    pidnsIno: 0xeffffffc,
+    startNs: pid * 1e9,
+    startTicks: pid * 100,
+    parentStartTicks: ppid * 100,
+    cgroupId: 1,
+    comm: 'test',
+    ...over,
+  };
+}
+
+function enricher(dir: string) {
+  const lines: string[] = [];
+  writeFileSync(
+    join(dir, 'passwd'),
+    'root:x:0:0::/root:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/sh\n',
+  );
+  writeFileSync(join(dir, 'group'), 'root:x:0:\nstaff:x:1000:\n');
+  const e = new Enricher({
+    write: (l) => lines.push(l),
+    names: new NameCache(join(dir, 'passwd'), join(dir, 'group')),
+    execHashes: new ExecHashCache(),
+    analyzer: new FileAnalyzer(),
+    exclusions: parseExclusions([]),
+    host: {
+      bootId: 'boot-1',
+      pidNsIno: 0xeffffffc,
+      hostname: 'h',
+      kernel: 'k',
+      architecture: 'x86_64',
+    },
+    jsonDebug: false,
+    ownPids: new Set([999]),
+    procRoot: undefined,
+    bootToRealNs: () => 0,
+  });
+  const feed = (recs: Decoded[]) => {
+    for (const r of recs) e.onRecord(r);
+    e.finish();
+    return lines.map((l) => JSON.parse(l) as Record<string, Record<string, unknown>>);
+  };
+  return { e, feed };
+}
+
+function exec(t: TaskCtx, executable: string, args: string[], tsNs: number): Decoded {
+  return {
+    kind: 'exec',
+    tsNs,
+    task: t,
+    exeIno: 1,
+    exeSize: 10 ** 12,
+    exeMtimeNs: 0,
+    exeDev: 1,
+    exeNlink: 1,
+    exeMode: 0o100755,
+    flags: 0,
+    oldTid: t.pid,
+    args,
+    executable,
+    cwd: '/srv',
+    filename: executable,
+  };
+}
+
+describe('enricher process lineage', () => {
+  it('links a forked and exec-ed child to its parent and keeps the exec chain', () => {
+    const { feed } = enricher(tempDir('lineage'));
+    const parent = task(100, 1, { euid: 1000, egid: 1000 });
+    const child = task(101, 100, { euid: 1000, egid: 1000, sid: 100, pgid: 100 });
+    const events = feed([
+      {
+        kind: 'hello',
+        tsNs: 0,
+        bootToRealNs: 1.7e18,
+        loaderPid: 50,
+        features: 0,
+        families: 15,
+        ringBytes: 1,
+        drainMs: 20,
+      },
+      exec(parent, '/usr/bin/bash', ['bash'], 1e9),
+      { kind: 'fork', tsNs: 2e9, task: child },
+      exec(child, '/usr/bin/ls', ['ls', '-l'], 3e9),
+      { kind: 'exit', tsNs: 4e9, task: child, exitCode: 9 },
+      { kind: 'fork', tsNs: 5e9, task: task(999, 1) },
+    ]);
+    expect(events.map((e) => e.event?.action)).toEqual(['exec', 'fork', 'exec', 'end']);
+    type Ev = {
+      process: Record<string, unknown> & { entity_id: string };
+      group: unknown;
+      '@timestamp': string;
+    };
+    const [pExec, cFork, cExec, cEnd] = events as unknown as [Ev, Ev, Ev, Ev];
+    const rel = (e: Ev, k: string) => e.process[k] as { entity_id: string };
+    expect(cFork.process.entity_id).toBe(cExec.process.entity_id);
+    expect(rel(cExec, 'parent').entity_id).toBe(pExec.process.entity_id);
+    expect(rel(cExec, 'session_leader').entity_id).toBe(pExec.process.entity_id);
+    expect(cExec.process.entry_leader).toMatchObject({
+      entity_id: pExec.process.entity_id,
+      entry_meta: { type: 'init' },
+    });
+    expect(cExec.process.previous).toEqual([
+      { args: ['bash'], args_count: 1, executable: '/usr/bin/bash' },
+    ]);
+    expect(cExec.process.user).toEqual({ id: '1000', name: 'alice' });
+    expect(cExec.group).toEqual({ id: '1000', name: 'staff' });
+    expect(cExec.process.hash).toBeUndefined();
+    expect(cExec.process.Ext).toEqual({ hash_skipped: 'size' });
+    expect(cEnd.process.exit_code).toBe(137);
+    expect(cExec['@timestamp']).toBe(new Date(1.7e12 + 3000).toISOString());
+    const expectedId = createHash('sha256')
+      .update(`boot-1:${0xeffffffc}:101:10100`)
+      .digest('base64url')
+      .slice(0, 32);
+    expect(cExec.process.entity_id).toBe(expectedId);
+  });
+});
+
+describe('content facts', () => {
+  it('measures a file: size, entropy, header bytes, hashes', () => {
+    const dir = tempDir('facts');
+    const content = Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 7919) % 251));
+    const path = join(dir, 'f.bin');
+    writeFileSync(path, content);
+    const { ino } = statSync(path);
+    const facts = new FileAnalyzer().analyze(path, ino);
+    expect(facts).toEqual({
+      size: 5000,
+      entropy: expect.closeTo(entropy(content), 9),
+      header: content.subarray(0, 16).toString('hex'),
+      digest: {
+        sha256: createHash('sha256').update(content).digest('hex'),
+        md5: createHash('md5').update(content).digest('hex'),
+      },
+    });
+  });
+
+  it('skips files over the size cap or the byte budget but keeps size and header', () => {
+    const dir = tempDir('bounds');
+    const big = join(dir, 'big');
+    writeFileSync(big, Buffer.alloc(2048, 0x41));
+    const ino = (p: string) => statSync(p).ino;
+    expect(new FileAnalyzer(1024, 1 << 20).analyze(big, ino(big))).toEqual({
+      size: 2048,
+      header: '41'.repeat(16),
+      skipped: 'size',
+    });
+    let now = 0;
+    const a = new FileAnalyzer(1 << 20, 3000, () => now);
+    expect(a.analyze(big, ino(big))).toMatchObject({ size: 2048, digest: expect.any(Object) });
+    expect(a.analyze(big, ino(big))).toMatchObject({ skipped: 'rate' });
+    now = 1000;
+    expect(a.analyze(big, ino(big))).toMatchObject({ digest: expect.any(Object) });
+  });
+
+  it('refuses a path that now holds another inode', () => {
+    const dir = tempDir('replaced');
+    const path = join(dir, 'x');
+    writeFileSync(path, 'a');
+    expect(new FileAnalyzer().analyze(path, 1)).toBe('replaced');
+    expect(new FileAnalyzer().analyze(join(dir, 'gone'), 1)).toBe('unreadable');
+  });
+});
+
+describe('exec hash cache', () => {
+  it('hashes once per (dev, inode, size, mtime) and serves repeats without reading', () => {
+    const dir = tempDir('exec');
+    const path = join(dir, 'bin');
+    writeFileSync(path, 'binary');
+    const { ino, size } = statSync(path);
+    const cache = new ExecHashCache();
+    const key = { dev: 1, ino, size, mtimeNs: 5 };
+    const first = cache.get(key, [path]);
+    rmSync(path);
+    expect(cache.get(key, [path])).toEqual(first);
+    expect(first).toEqual({
+      sha256: createHash('sha256').update('binary').digest('hex'),
+      md5: createHash('md5').update('binary').digest('hex'),
+    });
+    expect(cache.stats).toMatchObject({ hits: 1, misses: 1 });
+    expect(cache.get({ ...key, mtimeNs: 6 }, [path])).toBe('unreadable');
+  });
+});
+
+describe('user and group names', () => {
+  it('re-reads passwd when its mtime changes', () => {
+    const dir = tempDir('names');
+    const passwd = join(dir, 'passwd');
+    writeFileSync(passwd, 'bob:x:1001:1001::/:/bin/sh\n');
+    let now = 0;
+    const names = new NameCache(passwd, join(dir, 'group'), 1000, () => now);
+    expect(names.user(1001)).toBe('bob');
+    writeFileSync(passwd, 'robert:x:1001:1001::/:/bin/sh\n');
+    utimesSync(passwd, new Date(), new Date(Date.now() + 5000));
+    expect(names.user(1001)).toBe('bob');
+    now = 2000;
+    expect(names.user(1001)).toBe('robert');
+    expect(names.group(5)).toBeUndefined();
+  });
+});
+
+describe('paths and exclusions', () => {
+  it('joins syscall names with their directory lexically', () => {
+    expect(resolvePath('/home/a', 'x.txt')).toBe('/home/a/x.txt');
+    expect(resolvePath('/home/a', '../b/./y')).toBe('/home/b/y');
+    expect(resolvePath('/home/a', '/etc/passwd')).toBe('/etc/passwd');
+    expect(resolvePath('/', 'z')).toBe('/z');
+  });
+
+  it('parses rules and names the accepted forms on a bad one', () => {
+    const ex = parseExclusions(['path:/tmp/*.log,name:cron', 'uid:33']);
+    expect(ex.paths[0]?.test('/tmp/a/b.log')).toBe(true);
+    expect(ex.paths[0]?.test('/var/tmp/b.log')).toBe(false);
+    expect([...ex.names]).toEqual(['cron']);
+    expect([...ex.uids]).toEqual([33]);
+    expect(() => parseExclusions(['path:relative'])).toThrowErrorMatchingInlineSnapshot(
+      `[ExclusionRuleError: The exclusion rule "path:relative" is not understood. Use path:/absolute/glob*, name:<process name> or uid:<number>.]`,
+    );
+  });
+});
