@@ -30,16 +30,16 @@ export function procMembers(p: Proc, names: NameCache): string {
     `,"command_line":${q(p.args.join(' '))}` +
     (p.cwd ? `,"working_directory":${q(p.cwd)}` : '') +
     tty +
-    `,"user":${idName(p.euid, names.user(p.euid))},"group":${idName(p.egid, names.group(p.egid))}` +
-    `,"real_user":${idName(p.uid, names.user(p.uid))},"real_group":${idName(p.gid, names.group(p.gid))}` +
-    `,"saved_user":${idName(p.suid, names.user(p.suid))},"saved_group":${idName(p.sgid, names.group(p.sgid))}`;
+    `,"user":${names.userJson(p.euid)},"group":${names.groupJson(p.egid)}` +
+    `,"real_user":${names.userJson(p.uid)},"real_group":${names.groupJson(p.gid)}` +
+    `,"saved_user":${names.userJson(p.suid)},"saved_group":${names.groupJson(p.sgid)}`;
   return p.json;
 }
 
 /** Top-level `"user":{..},"group":{..}` (the effective ids, as RFC 0030 puts them). Cached on p. */
 export function userMembers(p: Proc, names: NameCache): string {
   if (p.userJson !== undefined) return p.userJson;
-  p.userJson = `"user":${idName(p.euid, names.user(p.euid))},"group":${idName(p.egid, names.group(p.egid))}`;
+  p.userJson = `"user":${names.userJson(p.euid)},"group":${names.groupJson(p.egid)}`;
   return p.userJson;
 }
 

@@ -26,7 +26,6 @@ import {
   fileMembers,
   fileType,
   hashMembers,
-  idName,
   mode,
   previousMember,
   procMembers,
@@ -633,8 +632,8 @@ export class Enricher {
     const n = this.o.names;
     const extra =
       `,"Ext":{"cred_change":{"syscall":"${name}","args":[${rec.args.map((a) => (a === 0xffffffff ? -1 : a)).join(',')}]` +
-      `,"previous":{"user":${idName(o.euid, n.user(o.euid))},"real_user":${idName(o.uid, n.user(o.uid))},"saved_user":${idName(o.suid, n.user(o.suid))}` +
-      `,"group":${idName(o.egid, n.group(o.egid))},"real_group":${idName(o.gid, n.group(o.gid))},"saved_group":${idName(o.sgid, n.group(o.sgid))}}}}`;
+      `,"previous":{"user":${n.userJson(o.euid)},"real_user":${n.userJson(o.uid)},"saved_user":${n.userJson(o.suid)}` +
+      `,"group":${n.groupJson(o.egid)},"real_group":${n.groupJson(o.gid)},"saved_group":${n.groupJson(o.sgid)}}}}`;
     this.simple(
       rec,
       p,

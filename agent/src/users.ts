@@ -7,6 +7,8 @@ import { readFileSync, statSync } from 'node:fs';
 interface NameFile {
   path: string;
   names: Map<number, string>;
+  /** Rendered ECS `{"id":..,"name":..}` objects, cleared when the file is re-read. */
+  json: Map<number, string>;
   mtimeMs: number;
   checkedAt: number;
 }
@@ -37,6 +39,7 @@ export class NameCache {
     const blank = (path: string): NameFile => ({
       path,
       names: new Map(),
+      json: new Map(),
       mtimeMs: -1,
       checkedAt: -Infinity,
     });
@@ -53,6 +56,25 @@ export class NameCache {
     return this.lookup(this.files.group, gid);
   }
 
+  /** `{"id":"<uid>","name":"<name>"}` (no name when unknown), rendered once per id. */
+  userJson(uid: number): string {
+    return this.json(this.files.user, uid);
+  }
+
+  groupJson(gid: number): string {
+    return this.json(this.files.group, gid);
+  }
+
+  private json(f: NameFile, id: number): string {
+    const name = this.lookup(f, id);
+    let j = f.json.get(id);
+    if (j === undefined) {
+      j = name === undefined ? `{"id":"${id}"}` : `{"id":"${id}","name":${JSON.stringify(name)}}`;
+      f.json.set(id, j);
+    }
+    return j;
+  }
+
   private lookup(f: NameFile, id: number): string | undefined {
     const t = this.now();
     if (t - f.checkedAt >= this.recheckMs) {
@@ -61,11 +83,13 @@ export class NameCache {
         const st = statSync(f.path);
         if (st.mtimeMs !== f.mtimeMs) {
           f.names = parse(readFileSync(f.path, 'utf8'));
+          f.json = new Map();
           f.mtimeMs = st.mtimeMs;
         }
       } catch {
         // No passwd/group (minimal container): names stay unknown, ids are still reported.
         f.names = new Map();
+        f.json = new Map();
       }
     }
     return f.names.get(id);
