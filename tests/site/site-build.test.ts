@@ -1,0 +1,145 @@
+/**
+ * Builds the real site over a copy of data/ with hostile strings in it and checks the output:
+ * data is escaped everywhere, every cell has its permalink panel, the CSP covers every inline
+ * script, and invalid data fails the build with the foundation's located message.
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PlatformMatrix } from '../../scoring/schema.ts';
+
+const root = resolve(import.meta.dirname, '../..');
+const XSS_NAME = '<img src=x onerror=alert(1)>';
+const XSS_REASON = '</p><script>alert("reason")</script>';
+
+let work: string;
+let dist: string;
+let matrix: PlatformMatrix;
+
+function build(dataDir: string, outDir: string) {
+  return spawnSync(join(root, 'node_modules/.bin/astro'), ['build', '--outDir', outDir], {
+    cwd: root,
+    env: { ...process.env, EDR_MATRIX_DATA_DIR: dataDir, ASTRO_TELEMETRY_DISABLED: '1' },
+    encoding: 'utf8',
+  });
+}
+
+async function htmlFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries
+    .filter((e) => e.isFile() && e.name.endsWith('.html'))
+    .map((e) => join(e.parentPath, e.name));
+}
+
+const page = (path: string) => readFile(join(dist, path, 'index.html'), 'utf8');
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'site-build-'));
+  const data = join(work, 'data');
+  await cp(join(root, 'data'), data, { recursive: true });
+  const file = join(data, 'matrices', 'linux.json');
+  matrix = JSON.parse(await readFile(file, 'utf8')) as PlatformMatrix;
+  const vendor = matrix.vendors[0];
+  const cell = matrix.categories[0]?.subCategories[0]?.cells[vendor?.id ?? ''];
+  if (!vendor || !cell) throw new Error('The linux matrix in data/ has no first vendor or cell.');
+  vendor.name = XSS_NAME;
+  cell.status = 'partially';
+  cell.reason = XSS_REASON;
+  await writeFile(file, JSON.stringify(matrix));
+  dist = join(work, 'dist');
+  const result = build(data, dist);
+  if (result.status !== 0) {
+    throw new Error(
+      `astro build failed (exit ${result.status}):\n${result.stdout}\n${result.stderr}`,
+    );
+  }
+}, 240_000);
+
+afterAll(() => rm(work, { recursive: true, force: true }));
+
+describe('the built site', () => {
+  it('renders a hostile vendor name and reason as text on every page', async () => {
+    const files = await htmlFiles(dist);
+    expect(files.length).toBeGreaterThan(10);
+    for (const f of files) {
+      // Inside a quoted attribute value "<" is inert text, so only markup outside values counts.
+      const markup = (await readFile(f, 'utf8')).replace(/="[^"]*"/g, '=""');
+      expect(markup.includes('<img src=x'), `${f} has a live <img> tag`).toBe(false);
+      expect(markup.includes('<script>alert('), `${f} has a live <script> tag`).toBe(false);
+    }
+    const linux = await page('linux');
+    expect(linux.includes('&lt;img src=x onerror=alert(1)&gt;')).toBe(true);
+    expect(linux.includes('&lt;/p&gt;&lt;script&gt;alert(&quot;reason&quot;)&lt;/script&gt;')).toBe(
+      true,
+    );
+    const vendorPage = await page(`vendors/${matrix.vendors[0]?.id}`);
+    expect(/<h1[^>]*>&lt;img src=x onerror=alert\(1\)&gt;<\/h1>/.test(vendorPage)).toBe(true);
+  });
+
+  it('puts every sub-category, vendor and cell permalink of the matrix in the HTML', async () => {
+    const html = await page('linux');
+    for (const vendor of matrix.vendors) expect(html).toContain(`data-vendor="${vendor.id}"`);
+    for (const category of matrix.categories) {
+      expect(html).toContain(`data-category="${category.id}"`);
+      for (const sub of category.subCategories) {
+        expect(html).toContain(`data-sub="${sub.id}"`);
+        for (const vendorId of Object.keys(sub.cells)) {
+          const id = `${sub.id}--${vendorId}`;
+          expect(html).toContain(`href="#${id}"`);
+          expect(html).toContain(`id="${id}" class="cell-detail"`);
+        }
+      }
+    }
+  });
+
+  it('hashes every inline script into the page CSP and uses no inline style attributes', async () => {
+    for (const path of ['linux', 'windows', 'macos', 'scores', 'compare', 'vendors/crowdstrike']) {
+      const html = await page(path);
+      const csp = /<meta http-equiv="content-security-policy" content="([^"]+)"/.exec(html)?.[1];
+      expect(csp, path).toBeDefined();
+      const scriptSrc = csp?.split(';').find((d) => d.trim().startsWith('script-src')) ?? '';
+      expect(scriptSrc, path).not.toContain('unsafe-inline');
+      for (const m of html.matchAll(/<script(?![^>]*\bsrc=)[^>]*>([\s\S]*?)<\/script>/g)) {
+        const hash = createHash('sha256')
+          .update(m[1] ?? '')
+          .digest('base64');
+        expect(scriptSrc, `${path}: inline script ${m[1]?.slice(0, 40)}`).toContain(
+          `'sha256-${hash}'`,
+        );
+      }
+      expect(/\sstyle="/.test(html), `${path} has an inline style attribute`).toBe(false);
+    }
+  });
+
+  it('credits the EDR-Telemetry project with the licence link on every page', async () => {
+    for (const f of await htmlFiles(dist)) {
+      const html = await readFile(f, 'utf8');
+      if (!html.includes('<main')) continue;
+      expect(html.includes('href="https://creativecommons.org/licenses/by-nc/4.0/"'), f).toBe(true);
+      expect(html.includes('github.com/tsale/EDR-Telemetry'), f).toBe(true);
+    }
+  });
+});
+
+describe('a build over invalid data', () => {
+  it('fails and names the file, row, vendor and path of the problem', async () => {
+    const data = join(work, 'bad-data');
+    await cp(join(root, 'data'), data, { recursive: true });
+    const file = join(data, 'matrices', 'linux.json');
+    const bad = JSON.parse(await readFile(file, 'utf8')) as {
+      categories: { subCategories: { cells: Record<string, { status: string }> }[] }[];
+    };
+    const cells = bad.categories[0]?.subCategories[0]?.cells ?? {};
+    const firstVendor = Object.keys(cells)[0] ?? '';
+    (cells[firstVendor] as { status: string }).status = 'Yes';
+    await writeFile(file, JSON.stringify(bad));
+    const result = build(data, join(work, 'bad-dist'));
+    expect(result.status).not.toBe(0);
+    expect(`${result.stdout}${result.stderr}`).toContain(
+      `matrices/linux.json, row 1 "Process Creation", vendor "${matrix.vendors[0]?.id === firstVendor ? 'Auditd' : firstVendor}" → categories[0].subCategories[0].cells.${firstVendor}.status: expected "yes"`,
+    );
+  }, 240_000);
+});
