@@ -75,12 +75,13 @@ static __always_inline u16 fill_from_sock(struct rec_net_sock *r, struct sock *s
 	r->sock_type = BPF_CORE_READ(sk, sk_type);
 	r->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
 	r->rport = bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	/* Explicit sizes: BPF_CORE_READ_INTO would copy sizeof(*array) = 1 byte. */
 	if (family == AF_INET) {
-		BPF_CORE_READ_INTO(r->laddr, sk, __sk_common.skc_rcv_saddr);
-		BPF_CORE_READ_INTO(r->raddr, sk, __sk_common.skc_daddr);
+		bpf_core_read(r->laddr, 4, &sk->__sk_common.skc_rcv_saddr);
+		bpf_core_read(r->raddr, 4, &sk->__sk_common.skc_daddr);
 	} else if (family == AF_INET6) {
-		BPF_CORE_READ_INTO(r->laddr, sk, __sk_common.skc_v6_rcv_saddr);
-		BPF_CORE_READ_INTO(r->raddr, sk, __sk_common.skc_v6_daddr);
+		bpf_core_read(r->laddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(r->raddr, 16, &sk->__sk_common.skc_v6_daddr);
 	}
 	return family;
 }

@@ -3,6 +3,8 @@
  * record type, in a table keyed by type, so a new family adds rows without touching the reader.
  * Everything is read little-endian at the named offsets of records.ts.
  */
+
+import { type NetDecoded, netDecoders } from './net-decode.ts';
 import {
   BPF_PROG_LOAD,
   CRED_CHANGE,
@@ -210,7 +212,8 @@ export type Decoded =
   | CredChangeRec
   | ModuleLoadRec
   | HelloRec
-  | StatsRec;
+  | StatsRec
+  | NetDecoded;
 
 /** A record as it arrives: a view on its bytes (valid only during the call). */
 export interface RawRecord {
@@ -223,11 +226,11 @@ export interface RawRecord {
 
 const U32 = 4294967296;
 
-function u64(v: DataView, o: number): number {
+export function u64(v: DataView, o: number): number {
   return v.getUint32(o + 4, true) * U32 + v.getUint32(o, true);
 }
 
-function s64(v: DataView, o: number): number {
+export function s64(v: DataView, o: number): number {
   return v.getInt32(o + 4, true) * U32 + v.getUint32(o, true);
 }
 
@@ -239,7 +242,7 @@ function ticks(v: DataView, o: number): number {
 }
 
 /** A NUL-terminated string inside [start, end). */
-function cstr(buf: Buffer, start: number, end: number): string {
+export function cstr(buf: Buffer, start: number, end: number): string {
   let nul = buf.indexOf(0, start);
   if (nul < 0 || nul > end) nul = end;
   return buf.toString('utf8', start, nul);
@@ -260,7 +263,7 @@ export function pathFromBlob(buf: Buffer, start: number, len: number): string {
   return path || '/';
 }
 
-function decodeTask(r: RawRecord, at: number): TaskCtx {
+export function decodeTask(r: RawRecord, at: number): TaskCtx {
   const v = r.view;
   const o = r.off + at;
   return {
@@ -286,7 +289,7 @@ function decodeTask(r: RawRecord, at: number): TaskCtx {
   };
 }
 
-function need(r: RawRecord, size: number, what: string): void {
+export function need(r: RawRecord, size: number, what: string): void {
   if (r.size < size) {
     throw new MalformedRecordError(
       `${what} record is ${r.size} bytes, shorter than its fixed part of ${size} bytes`,
@@ -295,7 +298,7 @@ function need(r: RawRecord, size: number, what: string): void {
 }
 
 /** Checks that variable parts declared by length fields fit in the record. */
-function fits(r: RawRecord, fixed: number, total: number, what: string): void {
+export function fits(r: RawRecord, fixed: number, total: number, what: string): void {
   if (fixed + total > r.size) {
     throw new MalformedRecordError(
       `${what} record declares ${total} bytes of strings after its ${fixed}-byte fixed part, but is only ${r.size} bytes long`,
@@ -322,7 +325,7 @@ function decodeFileRef(r: RawRecord, at: number, pathAt: number): FileRef {
   };
 }
 
-type Decoder = (r: RawRecord, tsNs: number) => Decoded;
+export type Decoder = (r: RawRecord, tsNs: number) => Decoded;
 
 function decodeExec(r: RawRecord, tsNs: number): ExecRec {
   need(r, PROC_EXEC.SIZE, 'exec');
@@ -606,6 +609,7 @@ export const DECODERS: ReadonlyMap<number, Decoder> = new Map<number, Decoder>([
       };
     },
   ],
+  ...netDecoders(),
 ]);
 
 /** Reads the common header of a raw record. */

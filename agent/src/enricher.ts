@@ -33,6 +33,7 @@ import {
 } from './ecs.ts';
 import { type Exclusions, excludesPath } from './exclusions.ts';
 import type { ExecHashCache, FileAnalyzer, FileFacts, SkipReason } from './hashes.ts';
+import { type FamilyEvent, NetEnricher, scriptArgsExt } from './net-enrich.ts';
 import { type Proc, ProcessTable } from './processes.ts';
 import { EXECF } from './records.ts';
 import type { NameCache } from './users.ts';
@@ -175,6 +176,7 @@ export class Enricher {
   /** Renames seen in the current batch: old path → new path. */
   private readonly renamed = new Map<string, string>();
   private readonly o: EnricherOptions;
+  private readonly net: NetEnricher;
   private readonly hostJson: string;
 
   constructor(o: EnricherOptions) {
@@ -183,6 +185,25 @@ export class Enricher {
     this.hostJson =
       `{"hostname":${q(h.hostname)},"name":${q(h.hostname)},"architecture":${q(h.architecture)}` +
       `,"os":{"type":"linux","kernel":${q(h.kernel)}},"boot":{"id":${q(h.bootId)}},"pid_ns_ino":"${h.pidNsIno}"}`;
+    this.net = new NetEnricher(this, o.names);
+  }
+
+  /** Writes one event for the families enriched in net-enrich.ts (network, dns, audit, bash). */
+  familyEvent(e: FamilyEvent): void {
+    const p = e.proc;
+    if (p && e.task && this.excludedProc(p, e.task)) {
+      this.excluded++;
+      return;
+    }
+    const user = e.user ?? (p ? userMembers(p, this.o.names) : undefined);
+    const proc = p ? this.processBlock(p, e.procExtra ?? '') : e.fallbackProcess;
+    this.emit(
+      e.action,
+      `{"@timestamp":"${this.iso(e.tsNs)}","ecs":{"version":"${ECS_VERSION}"}` +
+        `,"event":{"kind":"event","category":${q(e.category)},"type":${q(e.type)},"action":"${e.action}"` +
+        `,"sequence":${++this.seq}${e.outcome ? `,"outcome":"${e.outcome}"` : ''}${this.original(e.rec)}}` +
+        `,"host":${this.hostJson}${user ? `,${user}` : ''}${proc ? `,${proc}` : ''}${e.top}}\n`,
+    );
   }
 
   get processes(): ProcessTable {
@@ -201,6 +222,9 @@ export class Enricher {
         this.processes.sweep(rec.tsNs);
         this.flushPending((p) => rec.final || rec.tsNs - p.tsNs > PENDING_MAX_NS);
         return;
+      case 'dns_packet':
+      case 'audit_user':
+        return this.net.onRecord(rec);
     }
     if (this.o.ownPids.has(rec.task.pid) || rec.task.pid === this.hello?.loaderPid) return;
     switch (rec.kind) {
@@ -234,6 +258,11 @@ export class Enricher {
         return this.credChange(rec);
       case 'module_load':
         return this.moduleLoad(rec);
+      case 'net_connect':
+      case 'net_accept':
+      case 'net_listen':
+      case 'bash_readline':
+        return this.net.onRecord(rec);
     }
   }
 
@@ -384,6 +413,8 @@ export class Enricher {
     if (noLink) ext.push('"exe_deleted":true');
     if (memfdName !== undefined) ext.push(`"memfd":{"name":${q(memfdName)}}`);
     if (rec.flags & EXECF.ARGS_TRUNCATED) ext.push('"args_truncated":true');
+    const script = scriptArgsExt(p.name, rec.args);
+    if (script) ext.push(script);
     const extra =
       previousMember(p) +
       (typeof digest === 'string' ? '' : `,${hashMembers(digest)}`) +
