@@ -107,6 +107,37 @@ static void step_memfd(const char *exe)
 	CHECK(close(fd2));
 }
 
+/* Exec of a file that was deleted after it was opened: the kernel's exe has no link left. */
+static void step_deleted_exec(const char *dir, const char *exe)
+{
+	char path[4096], buf[65536];
+	ssize_t n;
+	int in, out;
+	pid_t child;
+
+	snprintf(path, sizeof(path), "%s/agent-deleted-true", dir);
+	CHECK(in = open(exe, O_RDONLY | O_CLOEXEC));
+	CHECK(out = open(path, O_CREAT | O_EXCL | O_RDWR, 0755));
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		CHECK(write(out, buf, (size_t)n));
+	CHECK(n);
+	CHECK(close(in));
+	CHECK(close(out));
+	/* Reopen read-only: exec refuses a file that is open for writing (ETXTBSY). */
+	CHECK(out = open(path, O_RDONLY));
+	CHECK(unlink(path));
+	CHECK(child = fork());
+	if (child == 0) {
+		char *argv[] = { "deleted-true", NULL };
+		char *envp[] = { NULL };
+		fexecve(out, argv, envp);
+		_exit(127);
+	}
+	printf("{\"step\":\"deleted_exec\",\"pid\":%d,\"path\":\"%s\",\"child\":%d,\"exit_status\":%d}\n", getpid(),
+	       path, child, wait_exit(child));
+	CHECK(close(out));
+}
+
 static void step_files(const char *dir)
 {
 	char path[4096], renamed[4096], existing[4096];
@@ -246,6 +277,7 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	step_fork_exec();
 	step_memfd(argv[2]);
+	step_deleted_exec(argv[1], argv[2]);
 	step_files(argv[1]);
 	step_ptrace();
 	step_process_vm();

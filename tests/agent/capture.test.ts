@@ -159,6 +159,17 @@ describe.skipIf(skip)('agent capture of known activity', () => {
     });
   });
 
+  it('makes the exec of a deleted file recognisable', () => {
+    const s = step('deleted_exec');
+    expect(s.exit_status).toBe(0);
+    const exec = one(s.child, 'exec');
+    expect(exec.process.executable).toBe(
+      `${realpathSync(dir)}${String(s.path).slice(dir.length)} (deleted)`,
+    );
+    expect(exec.process.Ext).toMatchObject({ exe_deleted: true });
+    expect((exec.process.Ext as Record<string, unknown>).memfd).toBeUndefined();
+  });
+
   it('reports file creation and modification with size, entropy, header bytes and hashes after close', () => {
     const s = step('files');
     const content = Buffer.from(String(s.content_hex), 'hex');
