@@ -52,7 +52,7 @@ export const spec: CliSpec = {
     families: {
       type: 'string',
       value: '<list>',
-      description: 'Attach only these families: process,memfd,file,security.',
+      description: 'Attach only these families: process,memfd,file,security,net,dns,bash,audit.',
     },
     'ring-kib': {
       type: 'string',
@@ -77,6 +77,16 @@ export const spec: CliSpec = {
     'no-build': {
       type: 'boolean',
       description: 'Do not run make, even if the build is missing or stale.',
+    },
+    'audit-enable': {
+      type: 'boolean',
+      description:
+        'Switch kernel auditing on while the agent runs if it is off (needed for logon and account events without auditd).',
+    },
+    'dns-port': {
+      type: 'string',
+      value: '<ports>',
+      description: 'UDP ports treated as DNS, comma-separated (default 53).',
     },
   },
   epilog: [
@@ -224,6 +234,14 @@ async function main(
     if (drainMs !== undefined) args.push('-d', String(drainMs));
     if (wakeupKib !== undefined) args.push('-w', String(wakeupKib));
     if (typeof cli.values.families === 'string') args.push('-f', cli.values.families);
+    if (cli.values['audit-enable']) args.push('-A');
+    if (typeof cli.values['dns-port'] === 'string') {
+      if (!/^\d{1,5}(,\d{1,5}){0,3}$/.test(cli.values['dns-port']))
+        throw new UsageError(
+          `--dns-port takes 1 to 4 comma-separated port numbers; received "${cli.values['dns-port']}".`,
+        );
+      args.push('-P', cli.values['dns-port']);
+    }
     if (cli.values.verbose) args.push('-v');
     const child = spawn(LOADER, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     loader = child;
