@@ -88,7 +88,7 @@ export interface MatchOptions {
   rules: RuleSets;
   format?: InputFormat | undefined;
   /** Clock difference tolerated between the manifest and the sensor (ms). */
-  skewMs?: number;
+  skewMs?: number | undefined;
   targets?: readonly Target[];
   untestable?: readonly Untestable[];
   /** All sub-category ids, in the order verdicts are reported. */
@@ -186,7 +186,11 @@ function verdictFor(
     samples: [],
   };
   if (outcomes.length === 0) {
-    base.reason = `Not testable here: ${untestable?.reason ?? 'no generator in the manifest exercises it'}.`;
+    const why = (untestable?.reason ?? 'no generator in the manifest exercises it').replace(
+      /\.+$/,
+      '',
+    );
+    base.reason = `Not testable here: ${why}.`;
     return base;
   }
   const matched = outcomes.filter((o) => o.best !== undefined);
@@ -364,6 +368,18 @@ export async function matchCaptures(
     });
   }
 
+  // An event that fully proves one action is not evidence against another (a file's creation
+  // event is not a wrong record of its later modification): drop such borrowed matches.
+  const provedBy = new Set<string>();
+  for (const [, c] of best) {
+    if (c.ok === c.rule.required.length)
+      provedBy.add(`${c.rule.subCategory} ${c.event.source}:${c.event.line}`);
+  }
+  for (const [target, c] of best) {
+    if (c.wrong > 0 && provedBy.has(`${c.rule.subCategory} ${c.event.source}:${c.event.line}`)) {
+      best.delete(target);
+    }
+  }
   const outcomes: TargetOutcome[] = targets.map((target) => {
     const b = best.get(target);
     if (b === undefined) return { target, outcome: 'missing' };

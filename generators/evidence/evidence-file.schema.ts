@@ -1,0 +1,87 @@
+/**
+ * `data/evidence/<vendor>.json`: the evidence behind a measured row, one entry per Linux
+ * sub-category. A measured cell links here with `evidence.ref` = "evidence/<vendor>.json#<sub-category id>".
+ * Everything in it is sanitised (no host names, no home directories).
+ */
+import { z } from 'zod';
+import { SlugSchema, StatusIdSchema } from '../../scoring/schema.ts';
+import { INPUT_FORMATS } from './readers/capture.ts';
+
+export const EVIDENCE_SCHEMA_VERSION = 1;
+export const VerdictSchema = z.enum(['observed', 'partially', 'not-observed', 'not-testable']);
+
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
+
+export const EvidenceCellSchema = z.strictObject({
+  /** What the evidence tool decided from the capture. */
+  verdict: VerdictSchema,
+  /** The status proposed for the matrix (see generators/evidence/README.md for the mapping). */
+  status: StatusIdSchema,
+  /** What was seen and what is missing, in one or two sentences. */
+  reason: z.string().min(1),
+  /** Generators whose actions exercised the sub-category. */
+  generators: z.array(z.string()),
+  /** Manifest actions: how many exercised it, and how many were recorded fully, partly, not at all. */
+  actions: z.strictObject({
+    total: z.number().int().nonnegative(),
+    observed: z.number().int().nonnegative(),
+    partial: z.number().int().nonnegative(),
+    missing: z.number().int().nonnegative(),
+  }),
+  /** Required facts absent from matched events, with counts. */
+  absent: z.record(z.string(), z.number().int().positive()),
+  /** Required facts whose value differs from the manifest, with counts. */
+  wrong: z.record(z.string(), z.number().int().positive()),
+  /** Event fields that prove the cell. */
+  proof: z.array(z.string()),
+  /** Ids of the rules (generators/evidence/rules/<format>.json) that matched. */
+  rules: z.array(z.string()),
+  /** Up to three sanitised events: capture file name, line, rule and the proving fields. */
+  samples: z.array(
+    z.strictObject({
+      capture: z.string(),
+      line: z.number().int().positive(),
+      rule: z.string(),
+      event: z.record(z.string(), z.unknown()),
+    }),
+  ),
+});
+export type EvidenceCell = z.infer<typeof EvidenceCellSchema>;
+
+export const EvidenceFileSchema = z.strictObject({
+  schemaVersion: z.literal(EVIDENCE_SCHEMA_VERSION),
+  platform: z.literal('linux'),
+  vendor: z.strictObject({
+    id: SlugSchema,
+    name: z.string().min(1),
+    productVersion: z.string().optional(),
+  }),
+  /** When the evidence tool ran (ISO 8601). */
+  generatedAt: z.iso.datetime({ offset: true }),
+  /** When the capture was made: the earliest manifest's creation time (ISO 8601). */
+  capturedAt: z.iso.datetime({ offset: true }),
+  /** Versions of everything in the chain: this tool, node, the generators, the sensor. */
+  tools: z.record(z.string(), z.string()),
+  host: z.strictObject({
+    distro: z.string(),
+    kernelRelease: z.string(),
+    arch: z.string(),
+  }),
+  manifests: z.array(
+    z.strictObject({
+      sha256,
+      createdAt: z.string(),
+      generators: z.array(z.string()),
+    }),
+  ),
+  captures: z.array(
+    z.strictObject({
+      name: z.string(),
+      format: z.enum(INPUT_FORMATS),
+      events: z.number().int().nonnegative(),
+      malformed: z.number().int().nonnegative(),
+    }),
+  ),
+  cells: z.record(SlugSchema, EvidenceCellSchema),
+});
+export type EvidenceFile = z.infer<typeof EvidenceFileSchema>;

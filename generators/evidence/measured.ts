@@ -1,0 +1,83 @@
+/**
+ * The measured rows CI keeps in data/: which sensors, where their committed captures live, and
+ * how a row and its evidence file are derived from a capture. The refresh script writes them and
+ * a test re-derives them from the committed fixtures, so data/ can never drift from its evidence.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import type { MeasuredRow } from '../../scoring/schema.ts';
+import { type EvidenceRun, loadManifest, runEvidence } from './evidence.ts';
+import type { EvidenceFile } from './evidence-file.schema.ts';
+import { measuredRow } from './patch.ts';
+import { INPUT_FORMATS } from './readers/capture.ts';
+
+export const FIXTURES_DIR = fileURLToPath(
+  new URL('../../tests/fixtures/evidence/', import.meta.url),
+);
+
+/** `tests/fixtures/evidence/<vendor>/fixture.json`: what the capture is and who made it. */
+export const FixtureSchema = z.strictObject({
+  schemaVersion: z.literal(1),
+  vendor: z.strictObject({
+    id: z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/),
+    name: z.string().min(1),
+    note: z.string().min(1),
+  }),
+  /** The capture file in this folder and its format. */
+  capture: z.string().min(1),
+  format: z.enum(INPUT_FORMATS),
+  /** Manifests in this folder: the generators' and the sensor lifecycle's. */
+  manifests: z.array(z.string().min(1)).min(1),
+  /** Tool versions at capture time (sensor, LAUREL...). */
+  tools: z.record(z.string(), z.string()),
+  /** When and how the capture was trimmed and sanitised. */
+  notes: z.array(z.string()),
+});
+export type Fixture = z.infer<typeof FixtureSchema>;
+
+export interface Derived {
+  fixture: Fixture;
+  run: EvidenceRun;
+  row: MeasuredRow;
+  evidence: EvidenceFile;
+}
+
+/** Derives the measured row and evidence file from one committed fixture folder. */
+export async function deriveFromFixture(
+  dir: string,
+  options: { dataDir?: string; now?: () => Date } = {},
+): Promise<Derived> {
+  const fixture = FixtureSchema.parse(
+    JSON.parse(await readFile(join(dir, 'fixture.json'), 'utf8')),
+  );
+  const manifests = await Promise.all(fixture.manifests.map((m) => loadManifest(join(dir, m))));
+  const run = await runEvidence({
+    manifests,
+    captures: [join(dir, fixture.capture)],
+    format: fixture.format,
+    vendor: { id: fixture.vendor.id, name: fixture.vendor.name },
+    tools: fixture.tools,
+    ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+    ...(options.now === undefined ? {} : { now: options.now }),
+  });
+  return { fixture, run, row: measuredRow(run, fixture.vendor.note), evidence: run.file };
+}
+
+/** Every fixture folder that holds a fixture.json. */
+export async function fixtureDirs(root = FIXTURES_DIR): Promise<string[]> {
+  const names = await readdir(root).catch(() => [] as string[]);
+  const out: string[] = [];
+  for (const name of names.sort()) {
+    const dir = join(root, name);
+    if (
+      await readFile(join(dir, 'fixture.json')).then(
+        () => true,
+        () => false,
+      )
+    )
+      out.push(dir);
+  }
+  return out;
+}

@@ -1,0 +1,98 @@
+/**
+ * The reference agent (agent/) as a sensor for one capture: started with `node agent/src/cli.ts
+ * --out <file>`, ready once it prints "agent: attached", stopped with SIGINT (it drains the ring
+ * buffer and writes its summary before exiting).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { SensorSession } from './sensor.types.ts';
+
+const AGENT_CLI = fileURLToPath(new URL('../../../agent/src/cli.ts', import.meta.url));
+
+export function agentUnavailable(): string | undefined {
+  if (process.getuid?.() !== 0)
+    return 'the reference agent needs root (BPF): run as root (CI runs as root).';
+  if (!existsSync(AGENT_CLI)) return `${AGENT_CLI} is missing: the agent is not in this checkout.`;
+  if (!existsSync('/sys/kernel/btf/vmlinux'))
+    return 'the kernel has no BTF (/sys/kernel/btf/vmlinux), which the agent needs.';
+  return undefined;
+}
+
+export async function startAgent(dir: string, log: (line: string) => void): Promise<SensorSession> {
+  const why = agentUnavailable();
+  if (why !== undefined) throw new Error(`The reference agent cannot run: ${why}`);
+  const capture = join(dir, 'agent.ndjson');
+  log(`agent: starting ${AGENT_CLI} --out ${capture}`);
+  const child: ChildProcess = spawn(process.execPath, [AGENT_CLI, '--out', capture], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  const ready = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () =>
+        reject(new Error(`The agent did not attach within 120 s. Its messages:\n${stderr.trim()}`)),
+      120_000,
+    );
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (stderr.includes('agent: attached')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(
+        new Error(
+          `The agent exited with status ${code} before attaching. Its messages:\n${stderr.trim()}`,
+        ),
+      );
+    });
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    const tail = () => stderr.trim().split('\n').slice(-15).join('\n');
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(
+        `The agent ended on its own (status ${child.exitCode ?? child.signalCode}) before it was stopped, so the capture is incomplete. Its messages:\n${tail()}`,
+      );
+    }
+    {
+      child.kill('SIGINT');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 30_000))]);
+      if (child.exitCode === null) {
+        child.kill('SIGKILL');
+        throw new Error(
+          'The agent did not stop within 30 s of SIGINT and was killed; the capture may be cut short.',
+        );
+      }
+      if (child.exitCode !== 0) {
+        throw new Error(
+          `The agent exited with status ${child.exitCode} after SIGINT; the capture may be incomplete. Its messages:\n${tail()}`,
+        );
+      }
+    }
+    const summary = stderr.slice(stderr.lastIndexOf('agent: attached'));
+    log(`agent: stopped\n${summary.split('\n').slice(1).join('\n').trim()}`);
+  };
+  try {
+    await ready;
+  } catch (error) {
+    await stop().catch(() => {});
+    throw error;
+  }
+  log(stderr.trim().split('\n').at(-1) ?? 'agent: attached');
+  return {
+    name: 'agent',
+    pid: child.pid ?? 0,
+    executable: AGENT_CLI,
+    capture,
+    tools: { 'reference agent': '0.1.0' },
+    stop,
+  };
+}

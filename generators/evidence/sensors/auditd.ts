@@ -1,0 +1,205 @@
+/**
+ * auditd + LAUREL as a sensor for one capture, without touching the host's audit setup: auditd
+ * runs in the foreground with its own config directory (log file and plugin dir in a temp dir),
+ * LAUREL writes JSONL into that temp dir, the project's rules are loaded for the capture only,
+ * and afterwards the rules are deleted and the kernel's audit settings (enabled, backlog limit,
+ * backlog wait time) are put back as they were.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { SensorSession } from './sensor.types.ts';
+
+export const AUDIT_RULES = fileURLToPath(new URL('../auditd/edr-telemetry.rules', import.meta.url));
+const AUDITD = '/usr/sbin/auditd';
+const AUDITCTL = '/usr/sbin/auditctl';
+const LAUREL = '/usr/sbin/laurel';
+const HOST_AUDITD_CONF = '/etc/audit/auditd.conf';
+
+/** `auditctl -s` as a map: enabled, pid, backlog_limit, backlog_wait_time... */
+export function auditStatus(): Map<string, string> {
+  const text = execFileSync(AUDITCTL, ['-s'], { encoding: 'utf8' });
+  return new Map(
+    text
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/))
+      .filter((p) => p.length >= 2)
+      .map((p) => [p[0] as string, p[1] as string]),
+  );
+}
+
+function loadedRules(): string {
+  return execFileSync(AUDITCTL, ['-l'], { encoding: 'utf8' }).trim();
+}
+
+function packageVersion(pkg: string): string {
+  try {
+    return execFileSync('dpkg-query', ['-W', '-f', '${Version}', pkg], { encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Why auditd + LAUREL cannot be started here without disturbing the host, or undefined. */
+export function auditdUnavailable(): string | undefined {
+  if (process.getuid?.() !== 0) return 'auditd needs root: run as root (CI runs as root).';
+  for (const bin of [AUDITD, AUDITCTL, LAUREL]) {
+    if (!existsSync(bin))
+      return `${bin} is missing: install the Debian packages auditd and laurel.`;
+  }
+  let status: Map<string, string>;
+  try {
+    status = auditStatus();
+  } catch (error) {
+    return `auditctl -s failed (${(error as Error).message.split('\n')[0]}): the kernel may lack audit support.`;
+  }
+  const pid = Number(status.get('pid') ?? '0');
+  if (pid !== 0) {
+    return `an audit daemon already runs (pid ${pid}); the refresh never touches a host's own audit setup, so stop it first or run on a host without one.`;
+  }
+  if (loadedRules() !== 'No rules') {
+    return 'audit rules are already loaded; the refresh would have to delete them, so it refuses (auditctl -l shows them).';
+  }
+  return undefined;
+}
+
+function waitFor(check: () => boolean, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  return new Promise((resolve, reject) => {
+    const tick = () => {
+      if (check()) resolve();
+      else if (Date.now() > deadline)
+        reject(new Error(`Timed out after ${ms} ms waiting for ${what}.`));
+      else setTimeout(tick, 50);
+    };
+    tick();
+  });
+}
+
+/**
+ * Starts auditd (foreground, private config) with LAUREL as its plugin and loads the project's
+ * rules. `stop()` always runs the full restore, also after errors.
+ */
+export async function startAuditd(
+  dir: string,
+  log: (line: string) => void,
+): Promise<SensorSession> {
+  const why = auditdUnavailable();
+  if (why !== undefined) throw new Error(`auditd + LAUREL cannot run: ${why}`);
+  const before = auditStatus();
+  const confDir = join(dir, 'auditd');
+  const pluginDir = join(confDir, 'plugins.d');
+  const laurelDir = join(dir, 'laurel');
+  mkdirSync(pluginDir, { recursive: true });
+  mkdirSync(laurelDir, { recursive: true });
+  // LAUREL drops to _laurel: the temp dir must be traversable and its output dir writable by it.
+  chmodSync(dir, 0o755);
+  const laurelUser = execFileSync('id', ['-u', '_laurel'], { encoding: 'utf8' }).trim();
+  chownSync(laurelDir, Number(laurelUser), -1);
+  const conf = readFileSync(HOST_AUDITD_CONF, 'utf8')
+    .replace(/^log_file\s*=.*$/m, `log_file = ${join(confDir, 'audit.log')}`)
+    .replace(/^plugin_dir\s*=.*$/m, `plugin_dir = ${pluginDir}`)
+    .replace(/^write_logs\s*=.*$/m, 'write_logs = no');
+  writeFileSync(join(confDir, 'auditd.conf'), conf, { mode: 0o640 });
+  const laurelConf = join(confDir, 'laurel.toml');
+  writeFileSync(
+    laurelConf,
+    [
+      `directory = "${laurelDir}"`,
+      'user = "_laurel"',
+      'statusreport-period = 0',
+      '[auditlog]',
+      'file = "audit.log"',
+      'size = 4000000000',
+      'generations = 2',
+      '[transform]',
+      'execve-argv = [ "array" ]',
+      '[translate]',
+      'universal = true',
+      'user-db = true',
+      '[enrich]',
+      'pid = true',
+      'execve-env = []',
+      'container = false',
+      'script = true',
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(
+    join(pluginDir, 'laurel.conf'),
+    `active = yes\ndirection = out\ntype = always\nformat = string\npath = ${LAUREL}\nargs = --config ${laurelConf}\n`,
+  );
+  log(`auditd: starting ${AUDITD} -n -c ${confDir} with LAUREL (${laurelDir})`);
+  const child: ChildProcess = spawn(AUDITD, ['-n', '-c', confDir], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let stopped = false;
+  const restore = () => {
+    const steps: [string, string[]][] = [
+      ['delete the rules', ['-D']],
+      ['restore enabled', ['-e', before.get('enabled') ?? '0']],
+      ['restore backlog_limit', ['-b', before.get('backlog_limit') ?? '64']],
+      [
+        'restore backlog_wait_time',
+        ['--backlog_wait_time', before.get('backlog_wait_time') ?? '15000'],
+      ],
+    ];
+    const failures: string[] = [];
+    for (const [what, args] of steps) {
+      try {
+        execFileSync(AUDITCTL, args, { stdio: 'ignore' });
+      } catch (error) {
+        failures.push(
+          `${what} (auditctl ${args.join(' ')}): ${(error as Error).message.split('\n')[0]}`,
+        );
+      }
+    }
+    return failures;
+  };
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    const failures: string[] = [];
+    try {
+      execFileSync(AUDITCTL, ['-D'], { stdio: 'ignore' });
+    } catch {}
+    if (child.exitCode === null && child.pid !== undefined) {
+      child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+    failures.push(...restore());
+    log('auditd: stopped; rules deleted and audit settings restored');
+    if (failures.length > 0) {
+      throw new Error(`auditd stopped, but restoring the host failed: ${failures.join('; ')}.`);
+    }
+  };
+  try {
+    await waitFor(
+      () => child.exitCode !== null || Number(auditStatus().get('pid') ?? '0') === child.pid,
+      10_000,
+      'auditd to register with the kernel',
+    );
+    if (child.exitCode !== null)
+      throw new Error(`auditd exited at start: ${stderr.trim() || `status ${child.exitCode}`}`);
+    execFileSync(AUDITCTL, ['-R', AUDIT_RULES], { stdio: ['ignore', 'ignore', 'pipe'] });
+    log(`auditd: ${loadedRules().split('\n').length} rules loaded from ${AUDIT_RULES}`);
+  } catch (error) {
+    await stop().catch(() => {});
+    throw error;
+  }
+  return {
+    name: 'auditd',
+    pid: child.pid ?? 0,
+    executable: AUDITD,
+    capture: join(laurelDir, 'audit.log'),
+    tools: { auditd: packageVersion('auditd'), laurel: packageVersion('laurel') },
+    stop,
+  };
+}
