@@ -22,7 +22,7 @@ import { GENERATORS } from './registry.ts';
 
 export const HELP = {
   usage: [
-    'npm run generate -- <generator...|all> [--out <file>] [--repeat <n>] [--dry-run] [--verbose]',
+    'npm run generate -- <generator...|all> [--out <file>] [--repeat <n>] [--pace <ms>] [--dry-run] [--verbose]',
     'npm run generate -- --list [--json]',
   ],
   args: [['<generator...|all>', 'Generators to run, by name (see --list), or all of them.']],
@@ -36,6 +36,10 @@ export const HELP = {
       'Writes the manifest to this file and the summary table to stdout; without it the manifest goes to stdout and the table to stderr.',
     ],
     ['--repeat <n>', 'Runs each generator n times (1 to 100), each time with a new run id.'],
+    [
+      '--pace <ms>',
+      "Waits this many milliseconds after each action (0 to 60000), to follow along in a sensor's live view.",
+    ],
     [
       '--dry-run',
       'Shows what would run, as which user, and what cannot run here, without doing anything.',
@@ -70,6 +74,7 @@ export interface CliOptions {
   verbose: boolean;
   out: string | undefined;
   repeat: number;
+  pace: number;
   generators: Generator[];
 }
 
@@ -85,6 +90,7 @@ export function parseArgs(argv: string[]): CliOptions | 'help' {
     verbose: false,
     out: undefined,
     repeat: 1,
+    pace: 0,
     generators: [],
   };
   const names: string[] = [];
@@ -109,6 +115,13 @@ export function parseArgs(argv: string[]): CliOptions | 'help' {
         throw new UsageError(`--repeat takes a whole number from 1 to 100, not "${raw}".`);
       }
       options.repeat = n;
+    } else if (arg === '--pace') {
+      const raw = value();
+      const n = Number(raw);
+      if (!Number.isInteger(n) || n < 0 || n > 60_000) {
+        throw new UsageError(`--pace takes milliseconds from 0 to 60000, not "${raw}".`);
+      }
+      options.pace = n;
     } else if (arg.startsWith('-')) throw new UsageError(`Unknown flag ${arg}.`);
     else names.push(arg);
   }
@@ -209,12 +222,12 @@ function runWorker(
   iteration: number,
   dropTo: string | undefined,
   state: WorkerState,
-  verbose: boolean,
+  options: Pick<CliOptions, 'verbose' | 'pace'>,
 ): Promise<Run> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [WORKER], {
       stdio: ['pipe', 'pipe', 'inherit'],
-      env: { ...process.env, ...(verbose ? { ETM_VERBOSE: '1' } : {}) },
+      env: { ...process.env, ...(options.verbose ? { ETM_VERBOSE: '1' } : {}) },
     });
     state.child = child;
     let stdout = '';
@@ -227,6 +240,7 @@ function runWorker(
         runId,
         iteration,
         ...(dropTo ? { dropTo } : {}),
+        ...(options.pace > 0 ? { pace: options.pace } : {}),
       }),
     );
     child.on('close', (code, signal) => {
@@ -360,7 +374,7 @@ export async function main(argv: string[]): Promise<number> {
       }
       process.stderr.write(`[${generator.name} ${runId}] start (as ${a.runAs})\n`);
       const dropTo = host.isRoot && !generator.needsRoot ? host.nobody?.name : undefined;
-      const run = await runWorker(generator, runId, iteration, dropTo, state, options.verbose);
+      const run = await runWorker(generator, runId, iteration, dropTo, state, options);
       // A worker killed hard cannot clean up: the parent removes what carries the run id.
       let left = findLeftovers(runId);
       if (left.length > 0 && host.isRoot) left = removeLeftovers(runId);

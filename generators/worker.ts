@@ -16,6 +16,7 @@ const RequestSchema = z.strictObject({
   runId: z.string(),
   iteration: z.number().int().positive(),
   dropTo: z.string().optional(),
+  pace: z.number().int().nonnegative().optional(),
 });
 
 async function main(): Promise<void> {
@@ -42,6 +43,7 @@ async function main(): Promise<void> {
     // Probed after dropping privileges so checks see the credentials the run has.
     host: { ...probeHost(), uid: process.getuid?.() ?? 0, isRoot: process.getuid?.() === 0 },
     signal: controller.signal,
+    ...(request.pace === undefined ? {} : { pace: request.pace }),
     log: (line) => process.stderr.write(`${prefix} ${line}\n`),
   });
   process.stdout.write(`${JSON.stringify(run)}\n`);

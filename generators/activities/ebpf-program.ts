@@ -84,7 +84,7 @@ export const ebpfProgram: Generator = {
     const insns = program(true);
     let progFd = -1;
     let progId: number | undefined;
-    ctx.step(
+    await ctx.step(
       {
         subCategories: ['ebpf-event'],
         operation: 'bpf',
@@ -141,7 +141,7 @@ export const ebpfProgram: Generator = {
       });
       const value = Buffer.alloc(4);
       value.writeInt32LE(progFd, 0);
-      ctx.step(
+      await ctx.step(
         {
           subCategories: ['ebpf-event'],
           operation: 'setsockopt',
@@ -162,7 +162,7 @@ export const ebpfProgram: Generator = {
       const fprog = Buffer.alloc(16);
       fprog.writeUInt16LE(1, 0);
       fprog.writeBigUInt64LE(addressOf(filter), 8);
-      ctx.step(
+      await ctx.step(
         {
           subCategories: ['ebpf-event'],
           operation: 'setsockopt',
@@ -176,7 +176,7 @@ export const ebpfProgram: Generator = {
           return { result: fromCall(call) };
         },
       );
-      ctx.step(
+      await ctx.step(
         {
           subCategories: [],
           operation: 'setsockopt',
@@ -190,7 +190,7 @@ export const ebpfProgram: Generator = {
     }
 
     const badName = `etm_bad_${ctx.runId.slice(4, 10)}`;
-    ctx.step(
+    await ctx.step(
       {
         subCategories: ['ebpf-event'],
         operation: 'bpf',
@@ -217,7 +217,7 @@ export const ebpfProgram: Generator = {
     );
 
     if (sockOpen) {
-      ctx.step(
+      await ctx.step(
         { subCategories: [], operation: 'close', via: 'syscall', args: { fd: sock.ret } },
         () => {
           sockOpen = false;

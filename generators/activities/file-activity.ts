@@ -22,15 +22,15 @@ import { flagNames } from '../lib/errno.ts';
 import type { RunContext } from '../lib/recorder.ts';
 import { createFile, factsOnDisk, OPEN_FLAGS } from './file-metadata.ts';
 
-function simple(
+async function simple(
   ctx: RunContext,
   operation: string,
   subCategory: 'file-creation' | 'file-modification' | 'file-deletion',
   args: { path: string; newPath?: string; mode?: number; length?: number },
   act: () => void,
   withFacts = true,
-): void {
-  ctx.step({ subCategories: [subCategory], operation, via: 'node', args }, () => {
+): Promise<void> {
+  await ctx.step({ subCategories: [subCategory], operation, via: 'node', args }, () => {
     act();
     const target = args.newPath ?? args.path;
     return {
@@ -56,7 +56,7 @@ export const fileActivity: Generator = {
     const hard = join(dir, 'hardlink.txt');
     const soft = join(dir, 'symlink.txt');
 
-    simple(
+    await simple(
       ctx,
       'mkdir',
       'file-creation',
@@ -64,11 +64,13 @@ export const fileActivity: Generator = {
       () => mkdirSync(sub, 0o755),
       false,
     );
-    createFile(ctx, file, Buffer.from(`${ctx.runId} first line\n`), 'text', ['file-creation']);
+    await createFile(ctx, file, Buffer.from(`${ctx.runId} first line\n`), 'text', [
+      'file-creation',
+    ]);
 
     const flags = constants.O_WRONLY | constants.O_APPEND;
     const more = Buffer.from(`${ctx.runId} second line\n`);
-    ctx.step(
+    await ctx.step(
       {
         subCategories: ['file-modification'],
         operation: 'write',
@@ -93,19 +95,19 @@ export const fileActivity: Generator = {
         };
       },
     );
-    simple(ctx, 'truncate', 'file-modification', { path: file, length: 10 }, () =>
+    await simple(ctx, 'truncate', 'file-modification', { path: file, length: 10 }, () =>
       truncateSync(file, 10),
     );
-    simple(ctx, 'chmod', 'file-modification', { path: file, mode: 0o600 }, () =>
+    await simple(ctx, 'chmod', 'file-modification', { path: file, mode: 0o600 }, () =>
       chmodSync(file, 0o600),
     );
-    simple(ctx, 'rename', 'file-modification', { path: file, newPath: renamed }, () =>
+    await simple(ctx, 'rename', 'file-modification', { path: file, newPath: renamed }, () =>
       renameSync(file, renamed),
     );
-    simple(ctx, 'link', 'file-creation', { path: renamed, newPath: hard }, () =>
+    await simple(ctx, 'link', 'file-creation', { path: renamed, newPath: hard }, () =>
       linkSync(renamed, hard),
     );
-    simple(
+    await simple(
       ctx,
       'symlink',
       'file-creation',
@@ -114,11 +116,11 @@ export const fileActivity: Generator = {
       false,
     );
     for (const path of [soft, hard, renamed]) {
-      simple(ctx, 'unlink', 'file-deletion', { path }, () => unlinkSync(path), false);
+      await simple(ctx, 'unlink', 'file-deletion', { path }, () => unlinkSync(path), false);
     }
-    simple(ctx, 'rmdir', 'file-deletion', { path: sub }, () => rmdirSync(sub), false);
+    await simple(ctx, 'rmdir', 'file-deletion', { path: sub }, () => rmdirSync(sub), false);
 
-    ctx.step(
+    await ctx.step(
       {
         subCategories: ['file-deletion'],
         operation: 'unlink',

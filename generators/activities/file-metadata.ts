@@ -129,15 +129,15 @@ const METADATA: SubCategoryId[] = [
 ];
 
 /** openat(O_WRONLY|O_CREAT|O_EXCL, 0644) + write + close, recorded as one create action. */
-export function createFile(
+export async function createFile(
   ctx: RunContext,
   path: string,
   content: Buffer,
   kind: string,
   subCategories: SubCategoryId[],
-): void {
+): Promise<void> {
   const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL;
-  ctx.step(
+  await ctx.step(
     {
       subCategories,
       operation: 'create',
@@ -184,14 +184,14 @@ export const fileMetadata: Generator = {
       path: join(dir, f.file),
     }));
     for (const item of items) {
-      createFile(ctx, item.path, item.content, item.kind, ['file-creation', ...METADATA]);
+      await createFile(ctx, item.path, item.content, item.kind, ['file-creation', ...METADATA]);
     }
 
     const ascii = items.find((i) => i.kind === 'ascii');
     if (ascii !== undefined) {
       const extra = Buffer.from(`modified by ${ctx.runId}\n`);
       const flags = constants.O_WRONLY | constants.O_APPEND;
-      ctx.step(
+      await ctx.step(
         {
           subCategories: ['file-modification', ...METADATA],
           operation: 'write',
@@ -222,7 +222,7 @@ export const fileMetadata: Generator = {
     const pdf = items.find((i) => i.kind === 'pdf');
     if (pdf !== undefined) {
       const newPath = join(dir, 'document-renamed.pdf');
-      ctx.step(
+      await ctx.step(
         {
           subCategories: ['file-modification'],
           operation: 'rename',
@@ -241,7 +241,7 @@ export const fileMetadata: Generator = {
     }
 
     for (const item of items) {
-      ctx.step(
+      await ctx.step(
         {
           subCategories: ['file-deletion'],
           operation: 'unlink',

@@ -43,7 +43,7 @@ export const imageLoad: Generator = {
     const source = findZlib() as string;
     const dir = ctx.tempDir();
     const path = join(dir, `lib${ctx.runId}.so.1`);
-    ctx.step(
+    await ctx.step(
       {
         phase: 'setup',
         subCategories: ['file-creation'],
@@ -58,7 +58,7 @@ export const imageLoad: Generator = {
     );
     const sha256 = sha256Hex(readFileSync(path));
     let handle: ReturnType<typeof loadLibrary> | undefined;
-    ctx.step(
+    await ctx.step(
       {
         subCategories: ['image-load'],
         operation: 'dlopen',
@@ -86,7 +86,7 @@ export const imageLoad: Generator = {
         };
       },
     );
-    ctx.step(
+    await ctx.step(
       { subCategories: [], operation: 'dlclose', via: 'node', args: { library: { path } } },
       () => {
         handle?.unload();
@@ -96,7 +96,7 @@ export const imageLoad: Generator = {
     );
     const fake = join(dir, `libfake-${ctx.runId}.so`);
     writeFileSync(fake, `not an ELF object ${ctx.runId}\n`);
-    ctx.step(
+    await ctx.step(
       {
         subCategories: ['image-load'],
         operation: 'dlopen',

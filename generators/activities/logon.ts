@@ -31,12 +31,12 @@ export const logon: Generator = {
   async run(ctx, host) {
     const su = host.bin.su as string;
     const nobody = host.nobody as NonNullable<typeof host.nobody>;
-    const user = createTestUser(ctx, host, {
+    const user = await createTestUser(ctx, host, {
       shell: '/bin/sh',
       phase: 'setup',
       subCategories: ['user-account-created'],
     });
-    const password = setPassword(ctx, host, user.name);
+    const password = await setPassword(ctx, host, user.name);
     const command = `echo logon ${user.name} uid=$(id -u)`;
     const argv = [su, '--shell', '/bin/sh', '--command', command, user.name];
     const asNobody = {

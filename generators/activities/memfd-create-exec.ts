@@ -127,7 +127,7 @@ async function execMemfd(
         exe,
         [...helperArgs, ...(method === 'proc-fd' ? argv.slice(1) : argv)],
         {
-          stdio: ['ignore', 'pipe', 'pipe', memfd.fd],
+          stdio: ['pipe', 'pipe', 'pipe', memfd.fd],
           ...(method === 'proc-fd' ? { argv0: argv[0] } : {}),
         },
       );
@@ -164,6 +164,8 @@ async function execMemfd(
         }
         await new Promise((r) => setTimeout(r, 2));
       }
+      // The payload is cat: it waits on stdin, so it only exits (0) once the exe was read.
+      child.proc.stdin?.end();
       const exit = await child.exited;
       const record: ChildProcess = {
         pid: child.pid,
@@ -215,17 +217,17 @@ export const memfdCreateExec: Generator = {
   needsRoot: false,
   touches: 'anonymous memory files only (nothing on disk); short-lived child processes',
   unavailable: (host) =>
-    host.bin.sleep === undefined
-      ? 'No sleep binary to copy into the memfd (install coreutils).'
+    host.bin.cat === undefined
+      ? 'No cat binary to copy into the memfd (install coreutils).'
       : undefined,
   async run(ctx, host) {
-    const source = host.bin.sleep as string;
+    const source = host.bin.cat as string;
     const payload = readFileSync(source);
     const noexecSysctl = readSysctl('/proc/sys/vm/memfd_noexec');
     const memfds: Memfd[] = [];
     for (const flags of flagCombinations()) {
       const name = `${ctx.runId}-${shortName(flags)}`;
-      ctx.step(
+      await ctx.step(
         {
           subCategories: ['memory-backed-file-creation'],
           operation: 'memfd_create',
@@ -261,7 +263,7 @@ export const memfdCreateExec: Generator = {
 
     for (const memfd of memfds) {
       const executable = (memfd.flags & MFD.MFD_NOEXEC_SEAL) === 0;
-      ctx.step(
+      await ctx.step(
         {
           subCategories: [],
           operation: 'write',
@@ -286,7 +288,7 @@ export const memfdCreateExec: Generator = {
     const sealable = memfds.find((m) => m.flags === MFD.MFD_ALLOW_SEALING);
     if (sealable !== undefined) {
       const seals = SEALS.F_SEAL_SHRINK | SEALS.F_SEAL_GROW | SEALS.F_SEAL_WRITE;
-      ctx.step(
+      await ctx.step(
         {
           subCategories: [],
           operation: 'fcntl(F_ADD_SEALS)',
@@ -309,7 +311,7 @@ export const memfdCreateExec: Generator = {
     }
     const unsealable = memfds.find((m) => m.flags === 0);
     if (unsealable !== undefined) {
-      ctx.step(
+      await ctx.step(
         {
           subCategories: [],
           operation: 'fcntl(F_ADD_SEALS)',
@@ -327,7 +329,7 @@ export const memfdCreateExec: Generator = {
     }
 
     const python = host.bin.python3;
-    const payloadArgs = ['0.05'];
+    const payloadArgs: string[] = [];
     if (unsealable !== undefined) {
       await execMemfd(ctx, unsealable, 'proc-fd', payloadArgs, 'success', python);
       await execMemfd(ctx, unsealable, 'execveat', payloadArgs, 'success', python);

@@ -19,7 +19,7 @@ export const processLifecycle: Generator = {
     const both = ['process-creation', 'process-termination'] as const;
 
     const args = [`${ctx.runId}`, 'argument with spaces', '--flag=value'];
-    ctx.step(
+    await ctx.step(
       {
         subCategories: [...both],
         operation: 'execve',
@@ -29,7 +29,7 @@ export const processLifecycle: Generator = {
       () => runCommand(trueBin, args),
     );
     const falseBin = trueBin.replace(/true$/, 'false');
-    ctx.step(
+    await ctx.step(
       {
         subCategories: [...both],
         operation: 'execve',
@@ -41,7 +41,7 @@ export const processLifecycle: Generator = {
       () => runCommand(falseBin, [ctx.runId]),
     );
     const missing = `/nonexistent/${ctx.runId}`;
-    ctx.step(
+    await ctx.step(
       {
         subCategories: ['process-creation'],
         operation: 'execve',

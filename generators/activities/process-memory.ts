@@ -59,8 +59,8 @@ async function spawnTarget(ctx: RunContext, python: string): Promise<Target> {
   return target as Target;
 }
 
-function readv(ctx: RunContext, target: Target, length: number): void {
-  ctx.step(
+async function readv(ctx: RunContext, target: Target, length: number): Promise<void> {
+  await ctx.step(
     {
       subCategories: ['process-access'],
       operation: 'process_vm_readv',
@@ -111,7 +111,7 @@ export const processAccess: Generator = {
     // Attach, wait for the stop, peek and detach without yielding to the event loop, so libuv's
     // SIGCHLD handler never sees the ptrace stop of its child.
     let attached = false;
-    ctx.step(
+    await ctx.step(
       {
         subCategories: ['process-access'],
         operation: 'ptrace',
@@ -127,6 +127,9 @@ export const processAccess: Generator = {
           };
         }
         attached = true;
+        ctx.onCleanup('ptrace detach', () => {
+          if (attached) ptraceDetach(target.pid);
+        });
         const waited = waitpid(target.pid, WALL);
         const stopped = (waited.status & 0xff) === 0x7f;
         return {
@@ -135,7 +138,7 @@ export const processAccess: Generator = {
         };
       },
     );
-    ctx.step(
+    await ctx.step(
       {
         subCategories: ['process-access'],
         operation: 'ptrace',
@@ -177,7 +180,7 @@ export const processAccess: Generator = {
         };
       },
     );
-    ctx.step(
+    await ctx.step(
       {
         subCategories: [],
         operation: 'ptrace',
@@ -186,11 +189,12 @@ export const processAccess: Generator = {
       },
       () => {
         const call = attached ? ptraceDetach(target.pid) : { ret: 0 };
+        if (call.errno === undefined) attached = false;
         return { result: fromCall(call) };
       },
     );
-    readv(ctx, target, target.marker.length);
-    ctx.step(
+    await readv(ctx, target, target.marker.length);
+    await ctx.step(
       {
         subCategories: ['process-access'],
         operation: 'process_vm_readv',
@@ -220,7 +224,7 @@ export const processTampering: Generator = {
   async run(ctx, host) {
     const target = await spawnTarget(ctx, host.bin.python3 as string);
     const replacement = Buffer.from(`${ctx.runId}-TAMPERED\0`, 'latin1');
-    ctx.step(
+    await ctx.step(
       {
         subCategories: ['process-tampering'],
         operation: 'process_vm_writev',
@@ -257,7 +261,7 @@ export const processTampering: Generator = {
         };
       },
     );
-    ctx.step(
+    await ctx.step(
       {
         subCategories: ['process-tampering'],
         operation: 'process_vm_writev',

@@ -13,13 +13,13 @@ import { sha256Hex } from '../lib/file-facts.ts';
 import type { RunContext } from '../lib/recorder.ts';
 import type { Action } from '../manifest.schema.ts';
 
-function readDevice(
+async function readDevice(
   ctx: RunContext,
   path: string,
   device: string,
   expect: Action['expect'],
   expectedSha256?: string,
-): Action {
+): Promise<Action> {
   return ctx.step(
     {
       subCategories: ['raw-access-read'],
@@ -86,7 +86,7 @@ export const rawAccessRead: Generator = {
       : `Reads ${host.blockDevice.path} (${host.blockDevice.device}); a loop device of its own if the kernel refuses.`,
   async run(ctx, host) {
     if (host.blockDevice !== undefined) {
-      const disk = readDevice(ctx, host.blockDevice.path, host.blockDevice.device, 'either');
+      const disk = await readDevice(ctx, host.blockDevice.path, host.blockDevice.device, 'either');
       if (disk.result.ok) return;
       ctx.log(
         `  ${host.blockDevice.path} refused (${disk.result.errnoName ?? disk.result.message}); using a loop device`,
@@ -105,10 +105,10 @@ export const rawAccessRead: Generator = {
     ]).subarray(0, 4096);
     writeFileSync(image, content);
     let loop: string | undefined;
-    ctx.onCleanup('detach loop device', () => {
+    ctx.onCleanup('detach loop device', async () => {
       if (loop === undefined) return;
       const device = loop;
-      ctx.step(
+      await ctx.step(
         {
           phase: 'cleanup',
           subCategories: [],
@@ -119,7 +119,7 @@ export const rawAccessRead: Generator = {
         () => runCommand(losetup, ['--detach', device]),
       );
     });
-    const attach = ctx.step(
+    const attach = await ctx.step(
       {
         phase: 'setup',
         subCategories: [],
@@ -139,7 +139,7 @@ export const rawAccessRead: Generator = {
         `No block device can be read here: losetup failed (${attach.result.message ?? 'no device'}).`,
       );
     }
-    const read = readDevice(
+    const read = await readDevice(
       ctx,
       loop,
       deviceNumber(loop),
@@ -148,7 +148,7 @@ export const rawAccessRead: Generator = {
     );
     if (!read.result.ok) throw new StepFailed('Reading the loop device failed.');
     const device = loop;
-    ctx.step(
+    await ctx.step(
       {
         subCategories: [],
         operation: 'losetup --detach',

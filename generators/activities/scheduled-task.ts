@@ -11,10 +11,10 @@ import { removeUnit, unitFile, writeUnit } from '../lib/unit-files.ts';
 
 const CRON_SPOOL = '/var/spool/cron/crontabs';
 
-function viaCrontab(ctx: RunContext, host: HostCapabilities): void {
+async function viaCrontab(ctx: RunContext, host: HostCapabilities): Promise<void> {
   const crontab = host.bin.crontab as string;
   // A fresh account owns a crontab nobody else has: no existing crontab is ever edited.
-  const user = createTestUser(ctx, host, {
+  const user = await createTestUser(ctx, host, {
     shell: '/usr/sbin/nologin',
     phase: 'setup',
     subCategories: ['user-account-created'],
@@ -24,7 +24,7 @@ function viaCrontab(ctx: RunContext, host: HostCapabilities): void {
   ctx.onCleanup(`crontab -r for ${user.name}`, () => {
     runCommand(crontab, ['-u', user.name, '-r']);
   });
-  ctx.step(
+  await ctx.step(
     {
       subCategories: ['scheduled-task'],
       operation: 'crontab',
@@ -37,7 +37,7 @@ function viaCrontab(ctx: RunContext, host: HostCapabilities): void {
     },
     () => runCommand(crontab, ['-u', user.name, '-'], { input: `${entry}\n` }),
   );
-  ctx.step(
+  await ctx.step(
     {
       subCategories: [],
       operation: 'crontab -l',
@@ -57,7 +57,7 @@ function viaCrontab(ctx: RunContext, host: HostCapabilities): void {
           };
     },
   );
-  ctx.step(
+  await ctx.step(
     {
       subCategories: ['scheduled-task'],
       operation: 'crontab -r',
@@ -70,7 +70,7 @@ function viaCrontab(ctx: RunContext, host: HostCapabilities): void {
     },
     () => runCommand(crontab, ['-u', user.name, '-r']),
   );
-  ctx.step(
+  await ctx.step(
     {
       subCategories: [],
       operation: 'crontab -l',
@@ -86,11 +86,11 @@ function viaCrontab(ctx: RunContext, host: HostCapabilities): void {
   );
 }
 
-function viaTimer(ctx: RunContext, host: HostCapabilities): void {
+async function viaTimer(ctx: RunContext, host: HostCapabilities): Promise<void> {
   const timer = unitFile(host, ctx.runId, 'timer');
   const service = unitFile(host, ctx.runId, 'service');
   const trueBin = host.bin.true ?? '/bin/true';
-  writeUnit(
+  await writeUnit(
     ctx,
     host,
     service,
@@ -98,7 +98,7 @@ function viaTimer(ctx: RunContext, host: HostCapabilities): void {
     [],
     true,
   );
-  writeUnit(
+  await writeUnit(
     ctx,
     host,
     timer,
@@ -106,8 +106,8 @@ function viaTimer(ctx: RunContext, host: HostCapabilities): void {
     ['scheduled-task'],
     true,
   );
-  removeUnit(ctx, host, timer, ['scheduled-task']);
-  removeUnit(ctx, host, service, []);
+  await removeUnit(ctx, host, timer, ['scheduled-task']);
+  await removeUnit(ctx, host, service, []);
 }
 
 export const scheduledTask: Generator = {
@@ -130,7 +130,7 @@ export const scheduledTask: Generator = {
         ? 'Uses a systemd timer unit (no cron installed); it is written, never started.'
         : undefined,
   async run(ctx, host) {
-    if (host.bin.crontab !== undefined) viaCrontab(ctx, host);
-    else viaTimer(ctx, host);
+    if (host.bin.crontab !== undefined) await viaCrontab(ctx, host);
+    else await viaTimer(ctx, host);
   },
 };

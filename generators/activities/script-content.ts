@@ -28,7 +28,7 @@ export const scriptContent: Generator = {
     ];
     for (const [interpreter, content] of scripts) {
       const argv = [interpreter, '-c', content];
-      ctx.step(
+      await ctx.step(
         {
           subCategories: ['script-content', 'process-creation', 'process-termination'],
           operation: 'execve',
@@ -59,7 +59,7 @@ export const scriptContent: Generator = {
       );
     }
     const broken = `if then fi # ${ctx.runId} syntax error`;
-    ctx.step(
+    await ctx.step(
       {
         subCategories: ['script-content', 'process-creation', 'process-termination'],
         operation: 'execve',

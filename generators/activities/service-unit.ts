@@ -27,7 +27,7 @@ export const serviceUnit: Generator = {
   async run(ctx, host) {
     const unit = unitFile(host, ctx.runId, 'service');
     const trueBin = host.bin.true ?? '/bin/true';
-    writeUnit(
+    await writeUnit(
       ctx,
       host,
       unit,
@@ -35,7 +35,7 @@ export const serviceUnit: Generator = {
       ['service-creation'],
       true,
     );
-    ctx.step(
+    await ctx.step(
       {
         subCategories: ['service-creation'],
         operation: 'create',
@@ -52,7 +52,7 @@ export const serviceUnit: Generator = {
         return { result: { ok: true, returnValue: 0 } };
       },
     );
-    writeUnit(
+    await writeUnit(
       ctx,
       host,
       unit,
@@ -60,6 +60,6 @@ export const serviceUnit: Generator = {
       ['service-modification'],
       false,
     );
-    removeUnit(ctx, host, unit, ['service-deletion']);
+    await removeUnit(ctx, host, unit, ['service-deletion']);
   },
 };

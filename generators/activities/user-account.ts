@@ -22,13 +22,13 @@ export const userAccount: Generator = {
     const useradd = host.bin.useradd as string;
     const usermod = host.bin.usermod as string;
     const userdel = host.bin.userdel as string;
-    const user = createTestUser(ctx, host, {
+    const user = await createTestUser(ctx, host, {
       shell: '/usr/sbin/nologin',
       phase: 'action',
       subCategories: ['user-account-created'],
     });
 
-    ctx.step(
+    await ctx.step(
       {
         subCategories: ['user-account-created'],
         operation: 'useradd',
@@ -46,7 +46,7 @@ export const userAccount: Generator = {
       [['--lock', user.name], 'password locked'],
     ];
     for (const [args, what] of modifications) {
-      ctx.step(
+      await ctx.step(
         {
           subCategories: ['user-account-modified'],
           operation: 'usermod',
@@ -77,7 +77,7 @@ export const userAccount: Generator = {
       );
     }
 
-    ctx.step(
+    await ctx.step(
       {
         subCategories: ['user-account-deleted'],
         operation: 'userdel',

@@ -19,6 +19,8 @@ export interface ExecuteOptions {
   signal: AbortSignal;
   log: (line: string) => void;
   observe?: (action: Action) => void;
+  /** Milliseconds to wait after each action. */
+  pace?: number;
 }
 
 function ranAs(): Run['ranAs'] {
@@ -57,6 +59,7 @@ export async function executeRun(generator: Generator, options: ExecuteOptions):
     signal: options.signal,
     log: options.log,
     ...(options.observe === undefined ? {} : { observe: options.observe }),
+    ...(options.pace === undefined ? {} : { pace: options.pace }),
   });
   let status: Run['status'] = 'ok';
   let reason: string | undefined;

@@ -83,6 +83,7 @@ export interface HostCapabilities {
     | 'sh'
     | 'python3'
     | 'sleep'
+    | 'cat'
     | 'true'
     | 'su'
     | 'useradd'
@@ -108,6 +109,7 @@ export function probeHost(): HostCapabilities {
     'sh',
     'python3',
     'sleep',
+    'cat',
     'true',
     'su',
     'useradd',

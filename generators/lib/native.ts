@@ -73,6 +73,13 @@ export function getSeals(fd: number): CallResult {
   return outcome(fcntlFn(fd, F_GET_SEALS));
 }
 
+const F_SETFD = 2;
+
+/** Lets fd survive exec (clears FD_CLOEXEC). */
+export function keepAcrossExec(fd: number): CallResult {
+  return outcome(fcntlFn(fd, F_SETFD, 'int', 0));
+}
+
 export function closeFd(fd: number): CallResult {
   return outcome(closeFn(fd));
 }

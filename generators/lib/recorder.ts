@@ -73,6 +73,7 @@ export interface RunContextOptions {
   log: (line: string) => void;
   /** Called right after each action while its resources still exist (tests read them back). */
   observe?: (action: Action) => void | Promise<void>;
+  pace?: number;
 }
 
 export class RunContext {
@@ -82,6 +83,8 @@ export class RunContext {
   readonly cleanups: Cleanup[] = [];
   readonly log: (line: string) => void;
   readonly observe: ((action: Action) => void | Promise<void>) | undefined;
+  /** Milliseconds to wait after each action (0: just yield). */
+  readonly pace: number;
   #tempDir: string | undefined;
 
   constructor(options: RunContextOptions) {
@@ -89,6 +92,7 @@ export class RunContext {
     this.signal = options.signal;
     this.log = options.log;
     this.observe = options.observe;
+    this.pace = options.pace ?? 0;
   }
 
   get tempDirPath(): string | undefined {
@@ -115,8 +119,11 @@ export class RunContext {
     if (this.signal.aborted) throw new Interrupted('Interrupted by a signal.');
   }
 
-  /** Runs one synchronous action and records it. Throws StepFailed when it did not go as expected. */
-  step(spec: StepSpec, perform: () => StepOutcome): Action {
+  /**
+   * Runs one synchronous action and records it, then yields (and waits `pace` ms) so a signal can
+   * stop the run between steps. Throws StepFailed when it did not go as expected.
+   */
+  async step(spec: StepSpec, perform: () => StepOutcome): Promise<Action> {
     if (spec.phase !== 'cleanup') this.checkpoint();
     const at = now();
     const actor = currentActor();
@@ -127,7 +134,9 @@ export class RunContext {
       if (error instanceof Interrupted) throw error;
       outcome = { result: fromError(error) };
     }
-    return this.#finish(spec, at, actor, outcome);
+    const action = this.#finish(spec, at, actor, outcome);
+    await this.#pause(spec);
+    return action;
   }
 
   /** Like `step` for actions that must wait (network, children). */
@@ -142,7 +151,27 @@ export class RunContext {
       if (error instanceof Interrupted) throw error;
       outcome = { result: fromError(error) };
     }
-    return this.#finish(spec, at, actor, outcome);
+    const action = this.#finish(spec, at, actor, outcome);
+    await this.#pause(spec);
+    return action;
+  }
+
+  /** Between steps: let pending signals in, wait `pace` ms, stop if a signal arrived. */
+  async #pause(spec: StepSpec): Promise<void> {
+    if (spec.phase === 'cleanup') return;
+    await new Promise<void>((resolve) => {
+      if (this.pace <= 0) {
+        setImmediate(resolve);
+        return;
+      }
+      const timer = setTimeout(done, this.pace);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.signal.addEventListener('abort', done, { once: true });
+    });
+    this.checkpoint();
   }
 
   #finish(spec: StepSpec, at: Action['at'], actor: Action['actor'], outcome: StepOutcome): Action {

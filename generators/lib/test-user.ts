@@ -8,17 +8,17 @@ import { lookupUser } from './host.ts';
 import type { RunContext } from './recorder.ts';
 
 /** Registers the userdel cleanup first, then runs useradd; returns the account's facts. */
-export function createTestUser(
+export async function createTestUser(
   ctx: RunContext,
   host: HostCapabilities,
   options: { shell: string; phase: 'setup' | 'action'; subCategories: SubCategoryId[] },
-): { name: string; uid: number; gid: number } {
+): Promise<{ name: string; uid: number; gid: number }> {
   const name = ctx.runId;
   const useradd = host.bin.useradd as string;
   const userdel = host.bin.userdel as string;
-  ctx.onCleanup(`userdel ${name}`, () => {
+  ctx.onCleanup(`userdel ${name}`, async () => {
     if (lookupUser(name) === undefined) return;
-    ctx.step(
+    await ctx.step(
       {
         phase: 'cleanup',
         subCategories: ['user-account-deleted'],
@@ -40,7 +40,7 @@ export function createTestUser(
     comment,
     name,
   ];
-  ctx.step(
+  await ctx.step(
     {
       phase: options.phase,
       subCategories: options.subCategories,
@@ -80,10 +80,14 @@ export function createTestUser(
 }
 
 /** Gives the test account a random password through chpasswd (PAM), returned for su. */
-export function setPassword(ctx: RunContext, host: HostCapabilities, name: string): string {
+export async function setPassword(
+  ctx: RunContext,
+  host: HostCapabilities,
+  name: string,
+): Promise<string> {
   const password = `Etm-${randomBytes(12).toString('base64url')}`;
   const chpasswd = host.bin.chpasswd as string;
-  ctx.step(
+  await ctx.step(
     {
       phase: 'setup',
       subCategories: ['user-account-modified'],

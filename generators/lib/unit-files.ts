@@ -27,10 +27,14 @@ export function unitFile(host: HostCapabilities, runId: string, type: UnitFile['
   return { name, path: join(host.systemUnitDir ?? '/etc/systemd/system', name), type };
 }
 
-function reload(ctx: RunContext, host: HostCapabilities, phase: 'action' | 'cleanup'): void {
+async function reload(
+  ctx: RunContext,
+  host: HostCapabilities,
+  phase: 'action' | 'cleanup',
+): Promise<void> {
   if (!host.systemdIsPid1 || host.bin.systemctl === undefined) return;
   const systemctl = host.bin.systemctl;
-  ctx.step(
+  await ctx.step(
     {
       phase,
       subCategories: [],
@@ -43,25 +47,25 @@ function reload(ctx: RunContext, host: HostCapabilities, phase: 'action' | 'clea
 }
 
 /** Writes (or rewrites) a unit file; registers its removal the first time. */
-export function writeUnit(
+export async function writeUnit(
   ctx: RunContext,
   host: HostCapabilities,
   unit: UnitFile,
   content: string,
   subCategories: SubCategoryId[],
   create: boolean,
-): void {
+): Promise<void> {
   if (create) {
-    ctx.onCleanup(`remove ${unit.path}`, () => {
+    ctx.onCleanup(`remove ${unit.path}`, async () => {
       if (!existsSync(unit.path)) return;
-      removeUnit(ctx, host, unit, [], 'cleanup');
+      await removeUnit(ctx, host, unit, [], 'cleanup');
     });
   }
   const flags = create
     ? constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL
     : constants.O_WRONLY | constants.O_TRUNC;
   const data = Buffer.from(content);
-  ctx.step(
+  await ctx.step(
     {
       subCategories,
       operation: create ? 'create' : 'write',
@@ -91,17 +95,17 @@ export function writeUnit(
       };
     },
   );
-  reload(ctx, host, 'action');
+  await reload(ctx, host, 'action');
 }
 
-export function removeUnit(
+export async function removeUnit(
   ctx: RunContext,
   host: HostCapabilities,
   unit: UnitFile,
   subCategories: SubCategoryId[],
   phase: 'action' | 'cleanup' = 'action',
-): void {
-  ctx.step(
+): Promise<void> {
+  await ctx.step(
     {
       phase,
       subCategories,
@@ -114,5 +118,5 @@ export function removeUnit(
       return { result: { ok: true, returnValue: 0 } };
     },
   );
-  reload(ctx, host, phase);
+  await reload(ctx, host, phase);
 }

@@ -90,7 +90,7 @@ const MAGIC: Record<string, string> = {
 
 describe('memfd_create_exec', () => {
   it('records what the kernel did for every flag combination, seal, write and exec', async () => {
-    const payload = readFileSync(probeHost().bin.sleep as string);
+    const payload = readFileSync(probeHost().bin.cat as string);
     const r = await run('memfd_create_exec', (a) => {
       const fdPath = `/proc/${a.actor.pid}/fd/${a.args.fd}`;
       const names = a.args.flags?.names ?? [];

@@ -47,6 +47,14 @@ describe('generate CLI usage', () => {
     }
   });
 
+  it('rejects a --pace outside 0 to 60000 ms', () => {
+    for (const value of ['-5', '1.5', '60001']) {
+      const res = runCli(['file_activity', '--pace', value]);
+      expect(res.code).toBe(2);
+      expect(res.stderr).toContain(`--pace takes milliseconds from 0 to 60000, not "${value}".`);
+    }
+  });
+
   it('asks for a generator when none is named', () => {
     const res = runCli([]);
     expect(res.code).toBe(2);

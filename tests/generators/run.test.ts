@@ -138,6 +138,30 @@ describe.runIf(isRoot)('interrupted runs clean up', () => {
     expect(hostSnapshot()).toEqual(before);
   });
 
+  it.each([
+    ['service_unit', /#1 create (\/etc\/systemd\/system\/etm-[0-9a-f]{8}\.service) → ok/],
+    ['image_load', /#1 copy \S+ → ok/],
+  ])(
+    'SIGINT while %s waits between steps removes its unit file or temp dir',
+    async (name, created) => {
+      const before = hostSnapshot();
+      const out = join(work, `paced-${name}.json`);
+      const cli = startCli([name, 'file_activity', '--pace', '2000', '--out', out]);
+      await cli.waitFor(created);
+      cli.proc.kill('SIGINT');
+      const res = await cli.done;
+      expect(res.code).toBe(1);
+      const runs = parseManifest(readFileSync(out, 'utf8')).runs;
+      expect(runs.map((r) => r.generator)).toEqual([name]);
+      const run = runs[0] as Run;
+      expect(run.reason).toMatch(/^Interrupted by a signal/);
+      expect(run.actions[0]?.result.ok).toBe(true);
+      expect(run.leftovers).toEqual([]);
+      expect(traces(run.runId)).toEqual([]);
+      expect(hostSnapshot()).toEqual(before);
+    },
+  );
+
   it('a worker killed with SIGKILL is cleaned up by the CLI', async () => {
     const before = hostSnapshot();
     const out = join(work, 'killed.json');
