@@ -10,7 +10,7 @@ import {
   type SortingState,
   useTable,
 } from '@tanstack/react-table';
-import { useEffect, useId, useMemo, useState } from 'react';
+import { Fragment, useEffect, useId, useMemo, useState } from 'react';
 import type { ExplorerData, ExplorerRow } from '../lib/explorer-data.ts';
 import { type ExportView, viewToCsv, viewToJson } from '../lib/export.ts';
 import {
@@ -214,6 +214,30 @@ export default function MatrixExplorer({ data, staticId }: Props) {
               onChange={(e) => update({ query: e.target.value })}
             />
           </div>
+          <div className="field">
+            <label htmlFor={`${ids}-sort`}>Sort rows in each category by</label>
+            <select
+              id={`${ids}-sort`}
+              value={view.sort ? `${view.sort.desc ? '-' : ''}${view.sort.vendorId}` : ''}
+              onChange={(e) => {
+                const v = e.target.value;
+                update({
+                  sort: v ? { vendorId: v.replace(/^-/, ''), desc: v.startsWith('-') } : null,
+                });
+              }}
+            >
+              <option value="">matrix order</option>
+              {view.vendors.map((id) => {
+                const vendor = data.vendors[vendorIndex.get(id) ?? -1];
+                return vendor ? (
+                  <Fragment key={id}>
+                    <option value={id}>{vendor.name}, best first</option>
+                    <option value={`-${id}`}>{vendor.name}, worst first</option>
+                  </Fragment>
+                ) : null;
+              })}
+            </select>
+          </div>
           <details>
             <summary>
               Statuses{view.statuses.length > 0 ? ` (${view.statuses.length} chosen)` : ''}
@@ -339,6 +363,9 @@ export default function MatrixExplorer({ data, staticId }: Props) {
             </div>
           </details>
           <p className="buttons">
+            <button type="button" onClick={byScore}>
+              Order products by score
+            </button>
             <button
               type="button"
               onClick={() =>

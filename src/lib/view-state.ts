@@ -69,7 +69,8 @@ export function encodeView(state: MatrixViewState, universe: ViewUniverse): stri
     params.set('c', universe.categoryIds.filter((id) => state.collapsed.includes(id)).join(','));
   }
   if (state.sort) params.set('sort', `${state.sort.desc ? '-' : ''}${state.sort.vendorId}`);
-  return params.toString();
+  // A literal "," is valid in a query value; keeping it makes shared links readable.
+  return params.toString().replaceAll('%2C', ',');
 }
 
 const splitList = (value: string | null) =>

@@ -31,7 +31,7 @@ describe('matrix view state in the URL', () => {
     };
     const query = encodeView(view, universe);
     expect(query).toMatchInlineSnapshot(
-      `"v=elastic%2Cauditd&q=dns+query&s=partially%2Cno&c=file-manipulation&sort=-elastic"`,
+      `"v=elastic,auditd&q=dns+query&s=partially,no&c=file-manipulation&sort=-elastic"`,
     );
     expect(decodeView(query, universe)).toEqual({ ...view, statuses: ['partially', 'no'] });
   });
