@@ -32,6 +32,20 @@
 static bool audit_enable_opt;      /* -A */
 static bool audit_restore_disabled; /* we enabled it: disable again at exit */
 
+/* Whether a whole netlink message starts at h inside the n bytes received at buf. */
+static bool nlmsg_fits(const struct nlmsghdr *h, const char *buf, ssize_t n)
+{
+	size_t off = (size_t)((const char *)h - buf);
+
+	return n > 0 && off + NLMSG_HDRLEN <= (size_t)n && h->nlmsg_len >= NLMSG_HDRLEN &&
+	       h->nlmsg_len <= (size_t)n - off;
+}
+
+static struct nlmsghdr *nlmsg_next(struct nlmsghdr *h)
+{
+	return (struct nlmsghdr *)((char *)h + NLMSG_ALIGN(h->nlmsg_len));
+}
+
 /* One request/acknowledge exchange on a private socket (AUDIT_GET/AUDIT_SET). */
 static int audit_request(u16 type, const struct audit_status *in, struct audit_status *out)
 {
@@ -59,7 +73,7 @@ static int audit_request(u16 type, const struct audit_status *in, struct audit_s
 			err = -errno;
 			break;
 		}
-		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (u32)n); h = NLMSG_NEXT(h, n)) {
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; nlmsg_fits(h, buf, n); h = nlmsg_next(h)) {
 			if (h->nlmsg_type == NLMSG_ERROR) {
 				struct nlmsgerr *e = NLMSG_DATA(h);
 
@@ -172,7 +186,9 @@ static int audit_on_ready(int fd, emit_fn emit)
 			fprintf(stderr, "Failed to read the audit socket: %s\n", strerror(errno));
 			return -1;
 		}
-		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (u32)n); h = NLMSG_NEXT(h, n)) {
+		/* Walked by hand: the kernel does not pad the last message, so NLMSG_NEXT would step
+		 * past the end and NLMSG_OK, comparing with an unsigned length, would not notice. */
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; nlmsg_fits(h, buf, n); h = nlmsg_next(h)) {
 			struct rec_audit_user *r = (struct rec_audit_user *)rec;
 			const char *text = NLMSG_DATA(h);
 			size_t len = h->nlmsg_len - NLMSG_HDRLEN;
