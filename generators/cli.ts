@@ -158,7 +158,7 @@ export function availability(
     return {
       canRun: false,
       status: 'failed',
-      reason: `${generator.name} needs root (it creates system-wide objects); run it as root, e.g. sudo npm run generate -- ${generator.name}.`,
+      reason: `${generator.name} needs root to ${generator.rootReason ?? 'run'}; run it as root, e.g. sudo npm run generate -- ${generator.name}.`,
       runAs: '-',
     };
   }

@@ -11,6 +11,8 @@ export interface Generator {
   subCategories: SubCategoryId[];
   /** Generators that do not need root run as `nobody` when started as root. */
   needsRoot: boolean;
+  /** Why root is needed, completing "needs root to ...". */
+  rootReason?: string;
   /** What on the host it creates or reads, all removed again. */
   touches: string;
   /** Why this host cannot run it at all (missing kernel feature or command), else undefined. */

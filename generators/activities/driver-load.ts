@@ -7,6 +7,7 @@ export const driverLoad: Generator = {
   summary: 'Never loads a kernel module; records driver-load as not possible, with the reason.',
   subCategories: ['driver-load'],
   needsRoot: true,
+  rootReason: 'load a kernel module',
   touches: 'nothing',
   unavailable: (host) =>
     host.kernelModules

@@ -77,6 +77,7 @@ export const ebpfProgram: Generator = {
     'bpf(BPF_PROG_LOAD) of a trivial socket filter, attach with SO_ATTACH_BPF, a classic SO_ATTACH_FILTER, a verifier rejection, then unload.',
   subCategories: ['ebpf-event'],
   needsRoot: true,
+  rootReason: 'load a BPF program (CAP_BPF)',
   touches: 'one eBPF program (kernel memory, freed when its fd closes) on a socket of its own',
   unavailable: () => undefined,
   async run(ctx) {

@@ -18,6 +18,7 @@ export const logon: Generator = {
     'user-account-deleted',
   ],
   needsRoot: true,
+  rootReason: 'create the test account it logs on to',
   touches: 'a test account etm-<run id> (created and deleted); PAM writes its usual auth log lines',
   unavailable: (host) => {
     const missing = (['su', 'useradd', 'userdel', 'chpasswd'] as const).filter(

@@ -74,6 +74,7 @@ export const rawAccessRead: Generator = {
     'Reads the first 512 bytes of the disk block device read-only; if the kernel refuses, of a loop device it attaches read-only to a file of its own.',
   subCategories: ['raw-access-read'],
   needsRoot: true,
+  rootReason: 'open a block device and attach a loop device',
   touches:
     'reads 512 bytes of a block device; may attach and detach one loop device backed by its temp dir',
   unavailable: (host) =>

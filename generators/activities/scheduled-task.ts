@@ -116,6 +116,7 @@ export const scheduledTask: Generator = {
     'Adds and removes a crontab entry for a test account, or without cron writes and removes a systemd timer unit when systemd runs.',
   subCategories: ['scheduled-task'],
   needsRoot: true,
+  rootReason: 'create the test account and its crontab, or write a timer unit',
   touches:
     'with cron: a test account etm-<run id> and its crontab in /var/spool/cron/crontabs; with systemd: /etc/systemd/system/etm-<run id>.timer/.service (all removed)',
   unavailable: (host) => {

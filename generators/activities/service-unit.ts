@@ -15,6 +15,7 @@ export const serviceUnit: Generator = {
     'Creates /etc/systemd/system/etm-<run id>.service, modifies it and deletes it; daemon-reload only when systemd is PID 1.',
   subCategories: ['service-creation', 'service-modification', 'service-deletion'],
   needsRoot: true,
+  rootReason: 'write to /etc/systemd/system',
   touches: '/etc/systemd/system/etm-<run id>.service only (created and removed)',
   unavailable: (host) =>
     host.systemUnitDir === undefined

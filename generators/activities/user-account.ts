@@ -10,6 +10,7 @@ export const userAccount: Generator = {
     'useradd of a test account named after the run id, a refused duplicate useradd, usermod (comment, shell, lock), userdel.',
   subCategories: ['user-account-created', 'user-account-modified', 'user-account-deleted'],
   needsRoot: true,
+  rootReason: 'add, change and delete a local account',
   touches:
     '/etc/passwd, /etc/shadow, /etc/group, /etc/gshadow, /etc/subuid, /etc/subgid (one etm-<run id> entry, removed again; shadow keeps its usual *- backup files)',
   unavailable: (host) =>

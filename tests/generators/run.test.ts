@@ -196,12 +196,58 @@ describe.runIf(isRoot)('without root', () => {
       if (run.status === 'not-possible') continue;
       expect(run.status).toBe('failed');
       expect(run.actions).toEqual([]);
+      const generator = GENERATORS.find((g) => g.name === run.generator);
       expect(run.reason).toBe(
-        `${run.generator} needs root (it creates system-wide objects); run it as root, e.g. sudo npm run generate -- ${run.generator}.`,
+        `${run.generator} needs root to ${generator?.rootReason}; run it as root, e.g. sudo npm run generate -- ${run.generator}.`,
       );
     }
     expect(hostSnapshot()).toEqual(before);
   });
+
+  // setpriv runs the real CLI as nobody; it needs the checkout readable by nobody (not true of a
+  // checkout under /root), the harness above does not.
+  const readable =
+    spawnSync('setpriv', [
+      '--reuid=nobody',
+      '--regid=nogroup',
+      '--clear-groups',
+      'test',
+      '-r',
+      join(ROOT, 'generators', 'cli.ts'),
+    ]).status === 0;
+  if (!readable)
+    console.warn(
+      'tests/generators/run.test.ts: the setpriv test is skipped: nobody cannot read this checkout.',
+    );
+  it.runIf(readable)(
+    'under setpriv as nobody, runs what needs no root and refuses the rest',
+    () => {
+      const res = spawnSync(
+        'setpriv',
+        [
+          '--reuid=nobody',
+          '--regid=nogroup',
+          '--clear-groups',
+          process.execPath,
+          join(ROOT, 'generators', 'cli.ts'),
+          'file_activity',
+          'user_account',
+        ],
+        { cwd: tmpdir(), encoding: 'utf8', timeout: 60_000 },
+      );
+      expect(res.status, res.stderr).toBe(1);
+      const [files, users] = parseManifest(res.stdout).runs;
+      expect(files?.status).toBe('ok');
+      expect(files?.actions.every((a) => a.actor.uid !== 0)).toBe(true);
+      expect(users?.status).toBe('failed');
+      expect(users?.reason).toMatch(
+        /^user_account needs root to add, change and delete a local account; run it as root/,
+      );
+      expect(res.stderr).toMatch(
+        /^user_account +etm-[0-9a-f]{8} +failed +0 +0 +0 +0 +user_account needs root/m,
+      );
+    },
+  );
 
   it.each([
     ['ebpf_program', 'bpf failed: EPERM (operation not permitted).'],
