@@ -221,6 +221,7 @@ export class Enricher {
         this.lastStats = rec;
         this.processes.sweep(rec.tsNs);
         this.flushPending((p) => rec.final || rec.tsNs - p.tsNs > PENDING_MAX_NS);
+        this.net.tick();
         return;
       case 'dns_packet':
       case 'audit_user':
@@ -279,6 +280,7 @@ export class Enricher {
 
   /** Emits file events still waiting for a close (end of stream). */
   finish(): void {
+    this.net.tick();
     this.flushPending(() => true);
     this.flushBatch();
   }

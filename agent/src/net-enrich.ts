@@ -159,6 +159,8 @@ export class NetEnricher {
   private readonly groupPath: string;
   /** Every uid → name seen, so a deleted account keeps its name in the events about it. */
   private readonly knownUsers = new Map<number, string>();
+  /** Audit records waiting for the name of the account they name by id only. */
+  private deferred: AuditUserRec[] = [];
 
   constructor(
     sink: FamilySink,
@@ -298,11 +300,31 @@ export class NetEnricher {
     return undefined;
   }
 
-  private audit(rec: AuditUserRec): void {
+  /**
+   * Emits the audit events held back for a name (call on every loader stats record, about once a
+   * second, and at the end of the stream).
+   */
+  tick(): void {
+    if (this.deferred.length === 0) return;
+    const list = this.deferred;
+    this.deferred = [];
+    this.rereadAccounts();
+    for (const rec of list) this.audit(rec, true);
+  }
+
+  private audit(rec: AuditUserRec, late = false): void {
     const parsed = parseAuditText(rec.text);
     const f = parsed.fields;
     const meaning = auditMeaning(rec.auditType, f);
     if (!meaning) return;
+    // useradd reports "adding user id=N" before it writes /etc/passwd: wait for the name.
+    const targetId = auditId(f, 'id');
+    if (!late && meaning.category === 'iam' && meaning.type[0] === 'user' && !f.has('acct')) {
+      if (targetId !== undefined && this.userName(targetId) === undefined) {
+        this.deferred.push(rec);
+        return;
+      }
+    }
     const pid = auditId(f, 'pid') ?? 0;
     const p = pid ? this.sink.processes.get(pid) : undefined;
     const uid = auditId(f, 'uid');
