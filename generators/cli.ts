@@ -44,7 +44,10 @@ export const HELP = {
       '--dry-run',
       'Shows what would run, as which user, and what cannot run here, without doing anything.',
     ],
-    ['--json', 'With --list or --dry-run: prints one JSON object per generator per line.'],
+    [
+      '--json',
+      'Prints one JSON object per line instead of text: per generator with --list and --dry-run, per run as the summary.',
+    ],
     ['--verbose', 'Shows stack traces of unexpected errors.'],
     ['--help', 'Shows this help.'],
   ],
@@ -269,23 +272,23 @@ function pad(cells: string[], widths: number[]): string {
     .trimEnd();
 }
 
+/** Per-run counts for the summary: refused = failed as the generator expected. */
+export function summarize(run: Run) {
+  return {
+    generator: run.generator,
+    runId: run.runId,
+    status: run.status,
+    actions: run.actions.length,
+    ok: run.actions.filter((a) => a.result.ok).length,
+    refused: run.actions.filter((a) => !a.result.ok && a.expect !== 'success').length,
+    failed: run.actions.filter((a) => !a.result.ok && a.expect === 'success').length,
+    reason: run.reason ?? '',
+  };
+}
+
 export function summaryTable(runs: Run[]): string {
   const header = ['GENERATOR', 'RUN ID', 'STATUS', 'ACTIONS', 'OK', 'REFUSED', 'FAILED', 'REASON'];
-  const rows = runs.map((r) => {
-    const ok = r.actions.filter((a) => a.result.ok).length;
-    const refused = r.actions.filter((a) => !a.result.ok && a.expect !== 'success').length;
-    const failed = r.actions.filter((a) => !a.result.ok && a.expect === 'success').length;
-    return [
-      r.generator,
-      r.runId,
-      r.status,
-      String(r.actions.length),
-      String(ok),
-      String(refused),
-      String(failed),
-      r.reason ?? '',
-    ];
-  });
+  const rows = runs.map((r) => Object.values(summarize(r)).map(String));
   const widths = header.map((h, i) =>
     Math.max(h.length, ...rows.map((r) => (i === 7 ? 0 : (r[i] ?? '').length))),
   );
@@ -402,7 +405,9 @@ export async function main(argv: string[]): Promise<number> {
   // Validate what we write: a manifest the evidence tool would reject is a bug here.
   const checked = parseManifest(manifest, options.out ?? 'manifest');
   const json = `${JSON.stringify(checked, null, 2)}\n`;
-  const table = summaryTable(runs);
+  const table = options.json
+    ? runs.map((r) => `${JSON.stringify(summarize(r))}\n`).join('')
+    : summaryTable(runs);
   if (options.out !== undefined) {
     writeFileSync(options.out, json);
     process.stdout.write(table);

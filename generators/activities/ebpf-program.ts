@@ -38,7 +38,9 @@ function program(withExit: boolean): Buffer {
 /** union bpf_attr for BPF_PROG_LOAD (offsets from include/uapi/linux/bpf.h). The buffers must stay
  * referenced until the call returns, so they are returned with the attr. */
 function progLoadAttr(insns: Buffer, name: string): { attr: Buffer; keep: Buffer[] } {
-  const license = Buffer.from('GPL\0');
+  // Not Buffer.from: small ones share a pool, and the kernel must get this exact address.
+  const license = Buffer.alloc(4);
+  license.write('GPL', 'latin1');
   const attr = Buffer.alloc(ATTR_SIZE);
   attr.writeUInt32LE(BPF_PROG_TYPE_SOCKET_FILTER, 0);
   attr.writeUInt32LE(insns.length / 8, 4);
@@ -104,6 +106,7 @@ export const ebpfProgram: Generator = {
       () => {
         const { attr, keep } = progLoadAttr(insns, progName);
         const call = bpf(BPF_PROG_LOAD, attr);
+        // Touched after the call so the GC cannot free what the attr points to before the kernel copied it.
         keep.length = 0;
         if (call.errno !== undefined) {
           return {
@@ -173,6 +176,7 @@ export const ebpfProgram: Generator = {
         },
         () => {
           const call = setsockopt(sock.ret, SOL_SOCKET, SO_ATTACH_FILTER, fprog);
+          // Touched after the call: fprog points into filter, which must outlive the syscall.
           filter.readUInt8(0);
           return { result: fromCall(call) };
         },

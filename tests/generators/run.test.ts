@@ -105,6 +105,39 @@ describe.runIf(isRoot)('generate all as root', () => {
     expect(new Set(runs.map((r) => r.runId)).size).toBe(2);
   });
 
+  it('prints the summary as one JSON object per run with --json', () => {
+    const out = join(work, 'json.json');
+    const res = runCli(['file_activity', 'driver_load', '--json', '--out', out]);
+    expect(res.code).toBe(0);
+    const rows = res.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const runs = parseManifest(readFileSync(out, 'utf8')).runs;
+    expect(rows).toEqual([
+      {
+        generator: 'file_activity',
+        runId: runs[0]?.runId,
+        status: 'ok',
+        actions: 13,
+        ok: 12,
+        refused: 1,
+        failed: 0,
+        reason: '',
+      },
+      {
+        generator: 'driver_load',
+        runId: runs[1]?.runId,
+        status: 'not-possible',
+        actions: 0,
+        ok: 0,
+        refused: 0,
+        failed: 0,
+        reason: runs[1]?.reason,
+      },
+    ]);
+  });
+
   it('writes the manifest to stdout and the table to stderr without --out', () => {
     const res = runCli(['file_activity']);
     expect(res.code).toBe(0);
