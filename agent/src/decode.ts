@@ -609,7 +609,7 @@ export const DECODERS: ReadonlyMap<number, Decoder> = new Map<number, Decoder>([
       };
     },
   ],
-  ...netDecoders(),
+  ...netDecoders(REC),
 ]);
 
 /** Reads the common header of a raw record. */

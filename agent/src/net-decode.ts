@@ -2,10 +2,10 @@
  * Decoders for the network, DNS, audit and bash records (agent/bpf/records.h), merged into
  * decode.ts's DECODERS table through netDecoders().
  *
- * decode.ts imports this module and this module imports decode.ts's helpers: the cycle is safe
- * because netDecoders is a function declaration (hoisted, callable before this module body runs)
- * that reads only imported bindings, and records.ts (imported by decode.ts first) has already
- * loaded net-records.ts by then.
+ * decode.ts imports this module and this module imports decode.ts's helpers. The cycle is safe
+ * whichever side loads first: netDecoders is a function declaration (hoisted, callable before
+ * this module's body runs), it gets the record type numbers from decode.ts as an argument, and
+ * the decoders it returns read this module's imports only when they run, long after loading.
  */
 import {
   cstr,
@@ -18,7 +18,7 @@ import {
   type TaskCtx,
 } from './decode.ts';
 import { AF_INET6, AUDIT_USER, BASH_READLINE, DNS_PACKET, NET_SOCK } from './net-records.ts';
-import { REC } from './records.ts';
+import type { REC } from './records.ts';
 
 export interface Endpoint {
   ip: string;
@@ -202,14 +202,17 @@ function bashReadline(r: RawRecord, tsNs: number): BashReadlineRec {
   };
 }
 
-/** Rows for decode.ts's DECODERS. A function declaration on purpose: see the module comment. */
-export function netDecoders(): [number, Decoder][] {
+/**
+ * Rows for decode.ts's DECODERS. A function declaration taking the type numbers from its caller
+ * on purpose: see the module comment.
+ */
+export function netDecoders(rec: typeof REC): [number, Decoder][] {
   return [
-    [REC.NET_CONNECT, netSock('net_connect')],
-    [REC.NET_ACCEPT, netSock('net_accept')],
-    [REC.NET_LISTEN, netSock('net_listen')],
-    [REC.DNS_PACKET, dnsPacket],
-    [REC.AUDIT_USER, auditUser],
-    [REC.BASH_READLINE, bashReadline],
+    [rec.NET_CONNECT, netSock('net_connect')],
+    [rec.NET_ACCEPT, netSock('net_accept')],
+    [rec.NET_LISTEN, netSock('net_listen')],
+    [rec.DNS_PACKET, dnsPacket],
+    [rec.AUDIT_USER, auditUser],
+    [rec.BASH_READLINE, bashReadline],
   ];
 }
