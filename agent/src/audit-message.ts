@@ -141,7 +141,10 @@ export function auditMeaning(type: number, fields: Map<string, string>): AuditMe
     case 'CHUSER_ID':
       return m('modified-user', 'iam', ['user', 'change']);
     case 'USER_CHAUTHTOK':
-      return m('changed-password', 'iam', ['user', 'change']);
+      // PAM password changes, but also usermod's edits ("changing comment", "changing user shell").
+      return /password|chauthtok/i.test(fields.get('op') ?? '')
+        ? m('changed-password', 'iam', ['user', 'change'])
+        : m('modified-user', 'iam', ['user', 'change']);
     case 'ADD_GROUP':
       return m('added-group', 'iam', ['group', 'creation']);
     case 'DEL_GROUP':
