@@ -58,16 +58,24 @@ export default function MatrixExplorer({ data, staticId }: Props) {
     [data],
   );
   const columns = useMemo(() => buildColumns(data), [data]);
+  const ids = useId();
   const [view, setView] = useState<MatrixViewState>(() => defaultView(universe));
   const [ready, setReady] = useState(false);
   const [copied, setCopied] = useState(false);
-  const ids = useId();
 
-  // Read the shared view once on hydration (the server render cannot see the query string).
+  // The island hydrates on first interaction, so a reader may already have typed a filter into
+  // the server-rendered box; hydration would reset it. Read it during the first (hydrating)
+  // render, before React commits, and apply it with the shared view from the query string.
+  const [typedEarly] = useState(() =>
+    typeof document === 'undefined'
+      ? ''
+      : ((document.getElementById(`${ids}-q`) as HTMLInputElement | null)?.value ?? ''),
+  );
   useEffect(() => {
-    setView(decodeView(window.location.search, universe));
+    const shared = decodeView(window.location.search, universe);
+    setView(typedEarly ? { ...shared, query: typedEarly } : shared);
     setReady(true);
-  }, [universe]);
+  }, [universe, typedEarly]);
 
   const active = ready && !isDefaultView(view, universe);
 
@@ -202,7 +210,7 @@ export default function MatrixExplorer({ data, staticId }: Props) {
   return (
     <div className="explorer">
       <form className="toolbar" onSubmit={(e) => e.preventDefault()} aria-label="Matrix view">
-        <fieldset disabled={!ready}>
+        <fieldset>
           <legend className="visually-hidden">Change the matrix view</legend>
           <div className="field">
             <label htmlFor={`${ids}-q`}>Filter sub-categories</label>

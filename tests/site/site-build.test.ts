@@ -95,7 +95,7 @@ describe('the built site', () => {
     }
   });
 
-  it('hashes every inline script into the page CSP and uses no inline style attributes', async () => {
+  it('hashes every inline script and style into the page CSP and uses no style attributes', async () => {
     for (const path of ['linux', 'windows', 'macos', 'scores', 'compare', 'vendors/crowdstrike']) {
       const html = await page(path);
       const csp = /<meta http-equiv="content-security-policy" content="([^"]+)"/.exec(html)?.[1];
@@ -108,6 +108,15 @@ describe('the built site', () => {
           .digest('base64');
         expect(scriptSrc, `${path}: inline script ${m[1]?.slice(0, 40)}`).toContain(
           `'sha256-${hash}'`,
+        );
+      }
+      const styleSrc = csp?.split(';').find((d) => d.trim().startsWith('style-src')) ?? '';
+      for (const m of html.matchAll(/<style[^>]*>([\s\S]*?)<\/style>/g)) {
+        const hash = createHash('sha256')
+          .update(m[1] ?? '')
+          .digest('base64');
+        expect(styleSrc.includes(`'sha256-${hash}'`), `${path}: style ${m[1]?.slice(0, 40)}`).toBe(
+          true,
         );
       }
       expect(/\sstyle="/.test(html), `${path} has an inline style attribute`).toBe(false);
