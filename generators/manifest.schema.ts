@@ -112,6 +112,10 @@ export const FileFactsSchema = z.strictObject({
   md5: md5,
   /** SHA-1 of the content, lowercase hex. */
   sha1: z.string().regex(/^[0-9a-f]{40}$/),
+  /** ssdeep fuzzy hash (blocksize:digest:digest), as libfuzzy/the ssdeep tool computes it. */
+  ssdeep: z
+    .string()
+    .regex(/^\d+:[A-Za-z0-9+/]*:[A-Za-z0-9+/]*$/, 'expected blocksize:digest:digest'),
   /** Shannon entropy of the whole content in bits per byte, 0 to 8. */
   entropy: z.number().min(0).max(8),
   /** First (up to) 16 bytes, lowercase hex. */

@@ -169,7 +169,7 @@ export async function createFile(
 export const fileMetadata: Generator = {
   name: 'file_metadata',
   summary:
-    'Writes fixtures with known magic bytes (random, ASCII, ELF, ZIP, XZ, GZIP, PDF) and records size, SHA-256, SHA-1, MD5, entropy and header bytes; modifies one, renames one, deletes all.',
+    'Writes fixtures with known magic bytes (random, ASCII, ELF, ZIP, XZ, GZIP, PDF) and records size, SHA-256, SHA-1, MD5, ssdeep, entropy and header bytes; modifies one, renames one, deletes all.',
   subCategories: ['file-creation', 'file-modification', 'file-deletion', ...METADATA],
   needsRoot: false,
   touches: 'its own temp dir /tmp/etm-<run id>-* only',

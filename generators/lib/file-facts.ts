@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { ssdeep } from './ssdeep.ts';
 
 /** Shannon entropy in bits per byte (0 for empty or constant data, 8 for uniform bytes). */
 export function shannonEntropy(data: Uint8Array): number {
@@ -14,12 +15,13 @@ export function shannonEntropy(data: Uint8Array): number {
   return entropy;
 }
 
-/** Content facts an EDR may compute for a file: size, hashes, entropy, first 16 bytes. */
+/** Content facts an EDR may compute for a file: size, hashes (incl. ssdeep), entropy, first 16 bytes. */
 export function contentFacts(data: Uint8Array): {
   size: number;
   sha256: string;
   sha1: string;
   md5: string;
+  ssdeep: string;
   entropy: number;
   headerHex: string;
 } {
@@ -29,6 +31,7 @@ export function contentFacts(data: Uint8Array): {
     sha256: hash('sha256'),
     sha1: hash('sha1'),
     md5: hash('md5'),
+    ssdeep: ssdeep(data),
     // Rounded so the JSON stays readable; 1e-6 is far below any EDR's reporting precision.
     entropy: Math.round(shannonEntropy(data) * 1e6) / 1e6,
     headerHex: Buffer.from(data.subarray(0, 16)).toString('hex'),

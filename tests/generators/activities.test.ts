@@ -161,6 +161,7 @@ describe('file_metadata', () => {
       expect(f.sha256).toBe(sha256(data));
       expect(f.md5).toBe(createHash('md5').update(data).digest('hex'));
       expect(f.sha1).toBe(createHash('sha1').update(data).digest('hex'));
+      expect(f.ssdeep).toMatch(/^\d+:[A-Za-z0-9+/]*:[A-Za-z0-9+/]*$/);
       expect(f.entropy).toBeCloseTo(entropy(data), 5);
       expect(f.headerHex).toBe(data.subarray(0, 16).toString('hex'));
       if (f.kind !== undefined) kinds.add(f.kind);

@@ -126,7 +126,8 @@ export function hostSnapshot(): Record<string, string | string[]> {
     loops: list('/sys/block')
       .filter((n) => n.startsWith('loop'))
       .map((n) => `${n}:${read(`/sys/block/${n}/loop/backing_file`).trim()}`)
-      .filter((n) => !ANY_RUN.test(n)),
+      // Only attached loop devices, and none of a generator run (those may come and go meanwhile).
+      .filter((n) => !n.endsWith(':') && !ANY_RUN.test(n)),
   };
 }
 

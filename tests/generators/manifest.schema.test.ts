@@ -139,6 +139,7 @@ describe('parseManifest', () => {
       sha256: 'ABC',
       sha1: '0'.repeat(40),
       md5: '0'.repeat(32),
+      ssdeep: '3::',
       entropy: 8.5,
       headerHex: '00',
     };
