@@ -436,7 +436,7 @@ export default function MatrixExplorer({ data, staticId }: Props) {
                         {vendor.name}{' '}
                         <span aria-hidden="true">{sorted ? (sorted.desc ? '▼' : '▲') : '↕'}</span>
                       </button>
-                      {vendor.measured && <span className="measured">measured</span>}
+                      {vendor.measured && <span className="measured">measured, CI-verified</span>}
                       <span className="score">
                         {vendor.score.toFixed(2)} <span className="muted">#{vendor.rank}</span>
                       </span>
