@@ -7,49 +7,17 @@
  * on any change that makes an older manifest invalid or changes a field's meaning.
  */
 import { z } from 'zod';
+import linuxMatrix from '../data/matrices/linux.json' with { type: 'json' };
 
 export const MANIFEST_SCHEMA_VERSION = 1;
 
 /**
- * Linux sub-category ids (taxonomy slugs, see scoring/) that generators can exercise. Listed here
- * so a manifest names nothing the taxonomy does not know; tests check them against data/linux.
+ * Linux sub-category ids, read from the taxonomy in data/ (their one home), so a manifest names
+ * nothing the taxonomy does not know.
  */
-export const LINUX_SUB_CATEGORY_IDS = [
-  'process-creation',
-  'process-termination',
-  'file-creation',
-  'file-modification',
-  'file-deletion',
-  'user-logon',
-  'user-logoff',
-  'logon-failed',
-  'script-content',
-  'network-connection',
-  'network-socket-listen',
-  'dns-query',
-  'scheduled-task',
-  'user-account-created',
-  'user-account-modified',
-  'user-account-deleted',
-  'driver-load',
-  'image-load',
-  'ebpf-event',
-  'raw-access-read',
-  'process-access',
-  'process-tampering',
-  'memory-backed-file-creation',
-  'service-creation',
-  'service-modification',
-  'service-deletion',
-  'agent-start',
-  'agent-stop',
-  'md5',
-  'sha',
-  'fuzzy-hash',
-  'file-entropy',
-  'file-header-bytes',
-  'file-size',
-] as const;
+export const LINUX_SUB_CATEGORY_IDS = linuxMatrix.categories.flatMap((category) =>
+  category.subCategories.map((sub) => sub.id),
+) as [string, ...string[]];
 export const SubCategoryIdSchema = z.enum(LINUX_SUB_CATEGORY_IDS);
 export type SubCategoryId = z.infer<typeof SubCategoryIdSchema>;
 

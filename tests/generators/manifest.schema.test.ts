@@ -1,12 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import {
   LINUX_SUB_CATEGORY_IDS,
   type Manifest,
   ManifestError,
   parseManifest,
+  SubCategoryIdSchema,
 } from '../../generators/manifest.schema.ts';
+import { GENERATORS } from '../../generators/registry.ts';
 import { ROOT } from './helpers.ts';
 
 const at = {
@@ -154,13 +157,27 @@ describe('parseManifest', () => {
 });
 
 describe('sub-category ids', () => {
-  it('are exactly the Linux sub-categories of the taxonomy in data/', () => {
+  it('come from the Linux taxonomy in data/, including the memfd and file metadata rows', () => {
     const matrix = JSON.parse(
       readFileSync(join(ROOT, 'data', 'matrices', 'linux.json'), 'utf8'),
     ) as {
       categories: Array<{ subCategories: Array<{ id: string }> }>;
     };
-    const taxonomy = matrix.categories.flatMap((c) => c.subCategories.map((s) => s.id)).sort();
-    expect([...LINUX_SUB_CATEGORY_IDS].sort()).toEqual(taxonomy);
+    expect(LINUX_SUB_CATEGORY_IDS).toEqual(
+      matrix.categories.flatMap((c) => c.subCategories.map((x) => x.id)),
+    );
+    expect(LINUX_SUB_CATEGORY_IDS).toEqual(
+      expect.arrayContaining([
+        'memory-backed-file-creation',
+        'file-entropy',
+        'file-header-bytes',
+        'file-size',
+      ]),
+    );
+  });
+
+  it('every generator names only taxonomy ids', () => {
+    for (const g of GENERATORS)
+      expect(z.array(SubCategoryIdSchema).safeParse(g.subCategories).success, g.name).toBe(true);
   });
 });
