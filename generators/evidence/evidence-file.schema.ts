@@ -19,6 +19,8 @@ export const EvidenceCellSchema = z.strictObject({
   status: StatusIdSchema,
   /** What was seen and what is missing, in one or two sentences. */
   reason: z.string().min(1),
+  /** The non-default sensor setting this cell needed (then the status is via-enabling-telemetry). */
+  setting: z.string().min(1).optional(),
   /** Generators whose actions exercised the sub-category. */
   generators: z.array(z.string()),
   /** Manifest actions: how many exercised it, and how many were recorded fully, partly, not at all. */

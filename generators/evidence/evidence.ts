@@ -63,6 +63,8 @@ export interface Row {
   category: string;
   verdict: SubCategoryVerdict;
   status: StatusId;
+  /** The non-default sensor setting the capture was made with, when the cell depends on it. */
+  setting?: string;
 }
 
 export interface EvidenceRun {
@@ -80,6 +82,11 @@ export interface EvidenceOptions {
   skewMs?: number | undefined;
   /** The id defaults to the slug of the name. */
   vendor: { id?: string; name: string; productVersion?: string | undefined };
+  /**
+   * Sub-categories the sensor only records with a non-default setting, and that setting: an
+   * observed cell then proposes `via-enabling-telemetry` instead of `yes`.
+   */
+  enabledBy?: Record<string, string>;
   /** Extra tool versions to record (the sensor's, LAUREL's...). */
   tools?: Record<string, string>;
   rules?: RuleSets;
@@ -122,12 +129,17 @@ export async function runEvidence(options: EvidenceOptions): Promise<EvidenceRun
   });
   const rows: Row[] = linuxRows.map(({ sub, category }) => {
     const verdict = match.verdicts.find((v) => v.subCategory === sub.id) as SubCategoryVerdict;
+    const setting = options.enabledBy?.[sub.id];
     return {
       subCategory: sub.id,
       name: sub.name,
       category: category.name,
       verdict,
-      status: VERDICT_STATUS[verdict.verdict],
+      status:
+        setting !== undefined && verdict.verdict === 'observed'
+          ? 'via-enabling-telemetry'
+          : VERDICT_STATUS[verdict.verdict],
+      ...(setting === undefined ? {} : { setting }),
     };
   });
   const secrets: Secrets = {
@@ -144,6 +156,7 @@ export async function runEvidence(options: EvidenceOptions): Promise<EvidenceRun
       verdict: v.verdict,
       status: row.status,
       reason: v.reason,
+      ...(row.setting === undefined ? {} : { setting: row.setting }),
       generators: v.generators,
       actions: v.actions,
       absent: Object.fromEntries(

@@ -25,31 +25,63 @@ type Comparator =
   | 'contains'
   | 'present';
 
-export const FACTS: Record<FactName, { compare: Comparator; meaning: string }> = {
-  pid: { compare: 'int', meaning: 'process id of the process that acted (or was started)' },
-  ppid: { compare: 'int', meaning: 'parent process id' },
-  executable: { compare: 'exe', meaning: 'executable path of the process' },
-  args: { compare: 'argv', meaning: 'argument vector of a started process' },
-  exitCode: { compare: 'int', meaning: 'exit status of an ended process' },
-  memfdName: { compare: 'memfd', meaning: 'name given to memfd_create' },
-  memfdFlags: { compare: 'flags', meaning: 'memfd_create flags as a bit mask (MFD_*)' },
-  path: { compare: 'path', meaning: 'file path acted on (either side of a rename)' },
-  size: { compare: 'int', meaning: 'file size in bytes' },
-  entropy: { compare: 'entropy', meaning: 'Shannon entropy of the file content, bits per byte' },
-  headerBytes: { compare: 'hex', meaning: 'first bytes of the file, hex' },
-  md5: { compare: 'text', meaning: 'MD5 of the file content' },
-  sha1: { compare: 'text', meaning: 'SHA-1 of the file content' },
-  sha256: { compare: 'text', meaning: 'SHA-256 of the file content' },
-  fuzzyHash: { compare: 'present', meaning: 'a fuzzy hash (ssdeep, TLSH) of the file content' },
-  ports: { compare: 'int', meaning: 'ports of a socket (local or remote)' },
-  addresses: { compare: 'ip', meaning: 'IP addresses of a socket (local or remote)' },
-  dnsName: { compare: 'dns', meaning: 'DNS question name' },
-  scriptContent: { compare: 'contains', meaning: 'script text run by an interpreter' },
-  userName: { compare: 'text', meaning: 'user account acted on or logged on' },
-  userId: { compare: 'int', meaning: 'numeric uid of the account acted on' },
-  targetPid: { compare: 'int', meaning: 'pid of the process acted on (ptrace, process_vm_*)' },
-  bpfProgId: { compare: 'int', meaning: 'id of a loaded BPF program' },
-  sensorEvent: { compare: 'present', meaning: "the sensor's own start or stop record" },
+export const FACTS: Record<FactName, { compare: Comparator; label: string; meaning: string }> = {
+  pid: {
+    compare: 'int',
+    label: 'pid',
+    meaning: 'process id of the process that acted (or was started)',
+  },
+  ppid: { compare: 'int', label: 'parent pid', meaning: 'parent process id' },
+  executable: { compare: 'exe', label: 'executable', meaning: 'executable path of the process' },
+  args: { compare: 'argv', label: 'arguments', meaning: 'argument vector of a started process' },
+  exitCode: { compare: 'int', label: 'exit code', meaning: 'exit status of an ended process' },
+  memfdName: { compare: 'memfd', label: 'memfd name', meaning: 'name given to memfd_create' },
+  memfdFlags: {
+    compare: 'flags',
+    label: 'memfd flags',
+    meaning: 'memfd_create flags as a bit mask (MFD_*)',
+  },
+  path: { compare: 'path', label: 'path', meaning: 'file path acted on (either side of a rename)' },
+  size: { compare: 'int', label: 'size', meaning: 'file size in bytes' },
+  entropy: {
+    compare: 'entropy',
+    label: 'entropy',
+    meaning: 'Shannon entropy of the file content, bits per byte',
+  },
+  headerBytes: { compare: 'hex', label: 'header bytes', meaning: 'first bytes of the file, hex' },
+  md5: { compare: 'text', label: 'MD5', meaning: 'MD5 of the file content' },
+  sha1: { compare: 'text', label: 'SHA-1', meaning: 'SHA-1 of the file content' },
+  sha256: { compare: 'text', label: 'SHA-256', meaning: 'SHA-256 of the file content' },
+  fuzzyHash: {
+    compare: 'present',
+    label: 'fuzzy hash',
+    meaning: 'a fuzzy hash (ssdeep, TLSH) of the file content',
+  },
+  ports: { compare: 'int', label: 'port', meaning: 'ports of a socket (local or remote)' },
+  addresses: {
+    compare: 'ip',
+    label: 'address',
+    meaning: 'IP addresses of a socket (local or remote)',
+  },
+  dnsName: { compare: 'dns', label: 'DNS question name', meaning: 'DNS question name' },
+  scriptContent: {
+    compare: 'contains',
+    label: 'script text',
+    meaning: 'script text run by an interpreter',
+  },
+  userName: { compare: 'text', label: 'user name', meaning: 'user account acted on or logged on' },
+  userId: { compare: 'int', label: 'uid', meaning: 'numeric uid of the account acted on' },
+  targetPid: {
+    compare: 'int',
+    label: 'target pid',
+    meaning: 'pid of the process acted on (ptrace, process_vm_*)',
+  },
+  bpfProgId: { compare: 'int', label: 'BPF program id', meaning: 'id of a loaded BPF program' },
+  sensorEvent: {
+    compare: 'present',
+    label: 'sensor record',
+    meaning: "the sensor's own start or stop record",
+  },
 };
 
 /** LAUREL's escaping: %XX for bytes outside printable ASCII, decoded as UTF-8. */

@@ -235,7 +235,12 @@ function verdictFor(
   const recorded = observed + partial;
   const wrongNames = Object.keys(base.wrong);
   const absentNames = Object.keys(base.absent);
-  const factList = (names: string[]) => names.map((n) => n.split('|').join(' or ')).join(', ');
+  const label = (n: string) =>
+    n
+      .split('|')
+      .map((f) => FACTS[f as FactName]?.label ?? f)
+      .join(' or ');
+  const factList = (names: string[]) => names.map(label).join(', ');
   if (recorded === 0) {
     base.verdict = 'not-observed';
     base.reason =
@@ -248,15 +253,16 @@ function verdictFor(
     base.verdict = 'observed';
     base.reason =
       `Observed: ${observed} of ${total} action${total === 1 ? '' : 's'} recorded with every required field` +
-      (absentNames.length > 0 ? `; ${partial} more without ${factList(absentNames)}.` : '.');
+      (absentNames.length > 0 ? `; ${partial} more without the ${factList(absentNames)}.` : '.');
     return base;
   }
   base.verdict = 'partially';
   const parts: string[] = [];
-  if (absentNames.length > 0) parts.push(`${factList(absentNames)} absent`);
+  if (absentNames.length > 0)
+    parts.push(`the ${factList(absentNames)} ${absentNames.length === 1 ? 'is' : 'are'} absent`);
   for (const [name, w] of Object.entries(base.wrong)) {
     parts.push(
-      `${name.split('|').join(' or ')} differs on ${w?.count} (got ${describeValue(w?.got)}, expected ${describeValue(w?.want[0])})`,
+      `the ${label(name)} differs on ${w?.count} (got ${describeValue(w?.got)}, expected ${describeValue(w?.want[0])})`,
     );
   }
   base.reason = `Partially: ${recorded} of ${total} action${total === 1 ? '' : 's'} recorded, but ${parts.join('; ')}.`;

@@ -30,6 +30,15 @@ export const FixtureSchema = z.strictObject({
   format: z.enum(INPUT_FORMATS),
   /** Manifests in this folder: the generators' and the sensor lifecycle's. */
   manifests: z.array(z.string().min(1)).min(1),
+  /** Non-default sensor settings the capture was made with, and the sub-categories that need them. */
+  settings: z
+    .array(
+      z.strictObject({
+        setting: z.string().min(1),
+        subCategories: z.array(z.string().min(1)).min(1),
+      }),
+    )
+    .default([]),
   /** Tool versions at capture time (sensor, LAUREL...). */
   tools: z.record(z.string(), z.string()),
   /** When and how the capture was trimmed and sanitised. */
@@ -59,6 +68,9 @@ export async function deriveFromFixture(
     format: fixture.format,
     vendor: { id: fixture.vendor.id, name: fixture.vendor.name },
     tools: fixture.tools,
+    enabledBy: Object.fromEntries(
+      fixture.settings.flatMap((s) => s.subCategories.map((sub) => [sub, s.setting])),
+    ),
     ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
     ...(options.now === undefined ? {} : { now: options.now }),
   });

@@ -22,7 +22,12 @@ function cellFor(run: EvidenceRun, subCategory: string, withEvidence: boolean): 
   );
   return {
     status: c.status,
-    ...(takesReason ? { reason: c.reason.trim() } : {}),
+    ...(takesReason
+      ? {
+          reason:
+            c.setting === undefined ? c.reason.trim() : `Needs ${c.setting}. ${c.reason.trim()}`,
+        }
+      : {}),
     ...(withEvidence && c.generators.length > 0 && manifest !== undefined
       ? {
           evidence: {

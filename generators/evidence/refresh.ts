@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -19,6 +19,7 @@ import { MANIFEST_SCHEMA_VERSION, type Manifest, parseManifest } from '../manife
 import { DATA_DIR } from './evidence.ts';
 import { deriveFromFixture, FIXTURES_DIR, type Fixture } from './measured.ts';
 import { type InputFormat, readCapture } from './readers/capture.ts';
+import { compileField, type Doc } from './readers/fields.ts';
 import { REDACTED_HOST, redactDoc, type Secrets } from './sanitize.ts';
 import { agentUnavailable, startAgent } from './sensors/agent.ts';
 import { auditdUnavailable, startAuditd } from './sensors/auditd.ts';
@@ -32,7 +33,11 @@ interface SensorSpec {
   capture: string;
   unavailable: () => string | undefined;
   start: (dir: string, log: (line: string) => void) => Promise<SensorSession>;
+  /** Non-default settings the sensor runs with, and the sub-categories that need them. */
+  settings: Fixture['settings'];
 }
+
+const AGENT_AUDIT_FLAG = '--audit-enable';
 
 export const SENSORS: Record<'agent' | 'auditd', SensorSpec> = {
   agent: {
@@ -44,7 +49,20 @@ export const SENSORS: Record<'agent' | 'auditd', SensorSpec> = {
     format: 'ecs',
     capture: 'capture.ndjson.gz',
     unavailable: agentUnavailable,
-    start: startAgent,
+    start: (dir, log) => startAgent(dir, log, [AGENT_AUDIT_FLAG]),
+    settings: [
+      {
+        setting: `npm run agent -- ${AGENT_AUDIT_FLAG} (switches kernel auditing on while the agent runs, so PAM and shadow-utils messages reach it)`,
+        subCategories: [
+          'user-logon',
+          'user-logoff',
+          'logon-failed',
+          'user-account-created',
+          'user-account-modified',
+          'user-account-deleted',
+        ],
+      },
+    ],
   },
   auditd: {
     vendor: {
@@ -56,6 +74,7 @@ export const SENSORS: Record<'agent' | 'auditd', SensorSpec> = {
     capture: 'capture.jsonl.gz',
     unavailable: auditdUnavailable,
     start: startAuditd,
+    settings: [],
   },
 };
 
@@ -99,6 +118,32 @@ const spec = {
     'Exit codes: 0 measured, 1 a sensor or generator failed (nothing is written for it), 2 bad usage.',
   ],
 } satisfies CliSpec;
+
+const PORT_START = '/proc/sys/net/ipv4/ip_unprivileged_port_start';
+
+/**
+ * Lets the DNS generator (which runs as nobody) bind port 53 on a private loopback address for
+ * the duration of the run, because sensors recognise DNS by port 53; returns the undo step.
+ */
+function allowPort53(log: (line: string) => void): () => void {
+  let before: string;
+  try {
+    before = readFileSync(PORT_START, 'utf8').trim();
+  } catch {
+    return () => {};
+  }
+  if (Number(before) <= 53) return () => {};
+  try {
+    writeFileSync(PORT_START, '53');
+    log(`net.ipv4.ip_unprivileged_port_start: ${before} → 53 while the generators run`);
+  } catch {
+    return () => {};
+  }
+  return () => {
+    writeFileSync(PORT_START, before);
+    log(`net.ipv4.ip_unprivileged_port_start: restored to ${before}`);
+  };
+}
 
 function run(cmd: string, args: string[], io: CliIo): Promise<number> {
   return new Promise((res) => {
@@ -198,12 +243,39 @@ function sanitizeManifest(m: Manifest): Manifest {
 }
 
 /** Copies the capture's events inside the manifests' window, redacted, gzipped. */
+/** The pids an event is about (actor, parent, target), per capture format. */
+function eventPids(doc: Doc, format: InputFormat): { own: number[]; parent: number[] } {
+  const num = (v: unknown) =>
+    typeof v === 'number' ? [v] : typeof v === 'string' && /^\d+$/.test(v) ? [Number(v)] : [];
+  if (format === 'laurel') {
+    const own: number[] = [];
+    for (const value of Object.values(doc)) {
+      if (typeof value === 'object' && value !== null && !Array.isArray(value))
+        own.push(...num((value as Doc).pid));
+    }
+    const objPid = compileField('OBJ_PID.opid')(doc);
+    for (const v of Array.isArray(objPid) ? objPid : [objPid]) own.push(...num(v));
+    return { own, parent: num(compileField('SYSCALL.ppid')(doc)) };
+  }
+  return {
+    own: [
+      ...num(compileField('process.pid')(doc)),
+      ...num(compileField('Target.process.pid')(doc)),
+    ],
+    parent: num(compileField('process.parent.pid')(doc)),
+  };
+}
+
+/**
+ * Copies the capture's events of the generators' process trees (and the sensor's own records)
+ * inside the manifests' window, redacted and gzipped: what a SIEM query on the test's processes
+ * would export, small enough to commit.
+ */
 async function writeFixtureCapture(
   source: string,
   format: InputFormat,
   target: string,
-  fromMs: number,
-  toMs: number,
+  window: { fromMs: number; toMs: number; pids: Set<number> },
   secrets: Secrets,
 ): Promise<{ kept: number; dropped: number }> {
   const gzip = createGzip({ level: 9 });
@@ -212,9 +284,13 @@ async function writeFixtureCapture(
   let kept = 0;
   let dropped = 0;
   const lines: string[] = [];
+  const pids = new Set(window.pids);
   await readCapture(source, { format }, (event) => {
     const t = event.timeMs;
-    if (t !== undefined && (t < fromMs || t > toMs)) {
+    const { own, parent } = eventPids(event.doc, format);
+    if (parent.some((p) => pids.has(p))) for (const p of own) pids.add(p);
+    const related = own.length === 0 || own.some((p) => pids.has(p));
+    if (!related || (t !== undefined && (t < window.fromMs || t > window.toMs))) {
       dropped++;
       return;
     }
@@ -275,12 +351,14 @@ async function measure(
     let stop = started;
     let genStatus: number;
     const manifestPath = join(dir, 'manifest.json');
+    const restorePorts = allowPort53(log);
     try {
       log(`${name}: running every generator (npm run generate -- all)`);
       genStatus = await run(process.execPath, [GENERATE_CLI, 'all', '--out', manifestPath], io);
       // Sensors flush on timers (agent file analysis ≤ 2 s, auditd end_of_event_timeout 2 s).
       await new Promise((r) => setTimeout(r, 3000));
     } finally {
+      restorePorts();
       stop = now();
       await session.stop();
     }
@@ -311,12 +389,18 @@ async function measure(
     );
     const from = Date.parse(start.time) - 5000;
     const to = Date.parse(stopped.time) + 5000;
+    const pids = new Set<number>([session.pid]);
+    for (const m of [generated, lifecycle])
+      for (const r of m.runs)
+        for (const a of r.actions) {
+          pids.add(a.actor.pid);
+          for (const c of a.children ?? []) pids.add(c.pid);
+        }
     const trimmed = await writeFixtureCapture(
       session.capture,
       sensor.format,
       join(fixtureDir, sensor.capture),
-      from,
-      to,
+      { fromMs: from, toMs: to, pids },
       secrets,
     );
     const fixture: Fixture = {
@@ -325,10 +409,11 @@ async function measure(
       capture: sensor.capture,
       format: sensor.format,
       manifests: ['manifest.json', 'sensor.json'],
+      settings: sensor.settings,
       tools: session.tools,
       notes: [
         `Captured ${start.time} by npm run evidence:refresh on ${generated.host.distro.name}, kernel ${generated.host.kernelRelease}.`,
-        `Kept the ${trimmed.kept} events between the sensor's start and stop (±5 s), dropped ${trimmed.dropped} outside; host names, machine id and home directories redacted.`,
+        `Kept the ${trimmed.kept} events of the generators' process trees and the sensor's own records between the sensor's start and stop (±5 s); dropped ${trimmed.dropped} events of other processes or outside that window. Host names, machine id and home directories redacted.`,
       ],
     };
     await writeFile(join(fixtureDir, 'fixture.json'), `${JSON.stringify(fixture, null, 2)}\n`);

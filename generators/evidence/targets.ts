@@ -202,6 +202,9 @@ function expectationsFor(sub: SubCategoryId, action: Action): Target['expected']
     case 'agent-start':
     case 'agent-stop':
       return [{ sensorEvent: [], pid: childPids.length > 0 ? childPids : pid }];
+    default:
+      // A sub-category added to the taxonomy after this list: nothing to look for yet.
+      return [];
   }
 }
 

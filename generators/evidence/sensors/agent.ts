@@ -3,11 +3,21 @@
  * --out <file>`, ready once it prints "agent: attached", stopped with SIGINT (it drains the ring
  * buffer and writes its summary before exiting).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { auditStatus } from './auditd.ts';
 import type { SensorSession } from './sensor.types.ts';
+
+/** The kernel's audit `enabled` flag, or undefined when auditctl is not there. */
+function auditEnabled(): string | undefined {
+  try {
+    return auditStatus().get('enabled');
+  } catch {
+    return undefined;
+  }
+}
 
 const AGENT_CLI = fileURLToPath(new URL('../../../agent/src/cli.ts', import.meta.url));
 
@@ -20,12 +30,18 @@ export function agentUnavailable(): string | undefined {
   return undefined;
 }
 
-export async function startAgent(dir: string, log: (line: string) => void): Promise<SensorSession> {
+export async function startAgent(
+  dir: string,
+  log: (line: string) => void,
+  flags: readonly string[] = [],
+): Promise<SensorSession> {
   const why = agentUnavailable();
   if (why !== undefined) throw new Error(`The reference agent cannot run: ${why}`);
   const capture = join(dir, 'agent.ndjson');
-  log(`agent: starting ${AGENT_CLI} --out ${capture}`);
-  const child: ChildProcess = spawn(process.execPath, [AGENT_CLI, '--out', capture], {
+  // --audit-enable switches kernel auditing on; the refresh puts it back however the agent ends.
+  const auditBefore = auditEnabled();
+  log(`agent: starting ${AGENT_CLI} --out ${capture} ${flags.join(' ')}`);
+  const child: ChildProcess = spawn(process.execPath, [AGENT_CLI, '--out', capture, ...flags], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -53,9 +69,22 @@ export async function startAgent(dir: string, log: (line: string) => void): Prom
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let stopped = false;
+  const restoreAudit = () => {
+    const now = auditEnabled();
+    if (auditBefore === undefined || now === undefined || now === auditBefore) return;
+    execFileSync('/usr/sbin/auditctl', ['-e', auditBefore], { stdio: 'ignore' });
+    log(`agent: kernel auditing was left at enabled=${now}; set back to ${auditBefore}`);
+  };
   const stop = async () => {
     if (stopped) return;
     stopped = true;
+    try {
+      await stopAgent();
+    } finally {
+      restoreAudit();
+    }
+  };
+  const stopAgent = async () => {
     const tail = () => stderr.trim().split('\n').slice(-15).join('\n');
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new Error(

@@ -100,7 +100,11 @@ export async function startAuditd(
   const conf = readFileSync(HOST_AUDITD_CONF, 'utf8')
     .replace(/^log_file\s*=.*$/m, `log_file = ${join(confDir, 'audit.log')}`)
     .replace(/^plugin_dir\s*=.*$/m, `plugin_dir = ${pluginDir}`)
-    .replace(/^write_logs\s*=.*$/m, 'write_logs = no');
+    .replace(/^write_logs\s*=.*$/m, 'write_logs = no')
+    // The plugin queue must hold a burst: the generators make thousands of events in seconds,
+    // and an overflow silently drops events before LAUREL sees them.
+    .replace(/^q_depth\s*=.*$/m, 'q_depth = 65536')
+    .replace(/^overflow_action\s*=.*$/m, 'overflow_action = SYSLOG');
   writeFileSync(join(confDir, 'auditd.conf'), conf, { mode: 0o640 });
   const laurelConf = join(confDir, 'laurel.toml');
   writeFileSync(
@@ -174,6 +178,9 @@ export async function startAuditd(
       await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
       if (child.exitCode === null) child.kill('SIGKILL');
     }
+    const lost = Number(auditStatus().get('lost') ?? '0') - Number(before.get('lost') ?? '0');
+    if (lost > 0)
+      log(`auditd: the kernel lost ${lost} audit records during the capture (backlog full)`);
     failures.push(...restore());
     log('auditd: stopped; rules deleted and audit settings restored');
     if (failures.length > 0) {
