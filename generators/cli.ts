@@ -4,7 +4,8 @@
  * manifest; `--list` describes every generator and whether this host can run it.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Generator } from './generator.types.ts';
 import { isoNow } from './lib/clock.ts';
@@ -304,6 +305,25 @@ export function summaryTable(runs: Run[]): string {
   ].join('\n');
 }
 
+/** Why `path` cannot take the manifest (checked before any run), or undefined. */
+function unwritable(path: string): string | undefined {
+  const dir = dirname(resolve(path));
+  try {
+    if (!statSync(dir).isDirectory()) return `${dir} is not a directory`;
+    accessSync(dir, constants.W_OK);
+    if (existsSync(path)) {
+      if (statSync(path).isDirectory()) return 'it is a directory';
+      accessSync(path, constants.W_OK);
+    }
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    return e.code === 'ENOENT'
+      ? `the directory ${dir} does not exist`
+      : `${e.code ?? 'error'}: ${e.message}`;
+  }
+  return undefined;
+}
+
 function toolVersion(): string {
   try {
     const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -350,6 +370,16 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
 
+  if (options.out !== undefined) {
+    const problem = unwritable(options.out);
+    if (problem !== undefined) {
+      process.stderr.write(
+        `Cannot write the manifest to ${options.out}: ${problem}. Choose another --out; nothing was run.\n`,
+      );
+      return 2;
+    }
+  }
+
   const state: WorkerState = { child: undefined };
   let interrupted: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -379,14 +409,17 @@ export async function main(argv: string[]): Promise<number> {
       const dropTo = host.isRoot && !generator.needsRoot ? host.nobody?.name : undefined;
       const run = await runWorker(generator, runId, iteration, dropTo, state, options);
       // A worker killed hard cannot clean up: the parent removes what carries the run id.
-      let left = findLeftovers(runId);
-      if (left.length > 0 && host.isRoot) left = removeLeftovers(runId);
-      if (left.length > 0) {
-        run.leftovers = left;
+      const found = findLeftovers(runId);
+      const left = found.length > 0 && host.isRoot ? removeLeftovers(runId) : found;
+      if (found.length > 0 || run.leftovers.length > 0) {
         run.status = 'failed';
-        run.reason =
-          `${run.reason ?? ''} Left behind: ${left.join(', ')}; remove them by hand.`.trim();
+        run.reason = `${run.reason ?? ''} ${
+          left.length > 0
+            ? `Left behind: ${left.join(', ')}; remove them by hand.`
+            : 'The CLI removed what the run left behind.'
+        }`.trim();
       }
+      run.leftovers = left;
       process.stderr.write(
         `[${generator.name} ${runId}] ${run.status}${run.reason ? `: ${run.reason}` : ''}\n`,
       );
@@ -409,9 +442,19 @@ export async function main(argv: string[]): Promise<number> {
     ? runs.map((r) => `${JSON.stringify(summarize(r))}\n`).join('')
     : summaryTable(runs);
   if (options.out !== undefined) {
-    writeFileSync(options.out, json);
-    process.stdout.write(table);
-    process.stderr.write(`Manifest written to ${options.out}.\n`);
+    try {
+      writeFileSync(options.out, json);
+      process.stdout.write(table);
+      process.stderr.write(`Manifest written to ${options.out}.\n`);
+    } catch (error) {
+      // The runs happened: their record must not be lost.
+      process.stdout.write(json);
+      process.stderr.write(table);
+      process.stderr.write(
+        `Could not write ${options.out} (${(error as Error).message}); the manifest went to stdout instead.\n`,
+      );
+      return 1;
+    }
   } else {
     process.stdout.write(json);
     process.stderr.write(table);

@@ -55,6 +55,14 @@ describe('generate CLI usage', () => {
     }
   });
 
+  it('refuses an --out it cannot write before running anything', () => {
+    const res = runCli(['file_activity', '--out', '/nonexistent-dir/m.json']);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toBe(
+      'Cannot write the manifest to /nonexistent-dir/m.json: the directory /nonexistent-dir does not exist. Choose another --out; nothing was run.\n',
+    );
+  });
+
   it('asks for a generator when none is named', () => {
     const res = runCli([]);
     expect(res.code).toBe(2);
