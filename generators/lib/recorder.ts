@@ -62,17 +62,29 @@ export function fromError(error: unknown): ActionResult {
   return { ok: false, message: e instanceof Error ? e.message : String(error) };
 }
 
+const HINTS: Record<string, string> = {
+  EPERM:
+    'The run lacks a privilege (run it as root) or a security module or device cgroup refused it.',
+  EACCES: 'The run lacks a permission (run it as root) or a security module refused it.',
+  ENOSYS: 'This kernel does not have the system call.',
+  EINVAL: 'The kernel rejected the arguments; an older kernel may not know a flag.',
+  ENOENT: 'A file or command it needs is missing.',
+};
+
 function describeResult(result: ActionResult): string {
-  if (result.errno !== undefined) return describeErrno(result.errno);
-  return result.message ?? `returned ${result.returnValue ?? 'nothing'}`;
+  if (result.errno === undefined)
+    return `${result.message ?? `returned ${result.returnValue ?? 'nothing'}`}.`;
+  const hint = HINTS[result.errnoName ?? ''];
+  return `${describeErrno(result.errno)}.${hint === undefined ? '' : ` ${hint}`}`;
 }
 
 export interface RunContextOptions {
   runId: string;
   signal: AbortSignal;
   log: (line: string) => void;
-  /** Called right after each action while its resources still exist (tests read them back). */
-  observe?: (action: Action) => void | Promise<void>;
+  /** Called right after each action while its resources still exist (tests read them back);
+   * synchronous, so nothing changes before it returns. */
+  observe?: (action: Action) => void;
   pace?: number;
 }
 
@@ -82,7 +94,7 @@ export class RunContext {
   readonly actions: Action[] = [];
   readonly cleanups: Cleanup[] = [];
   readonly log: (line: string) => void;
-  readonly observe: ((action: Action) => void | Promise<void>) | undefined;
+  readonly observe: ((action: Action) => void) | undefined;
   /** Milliseconds to wait after each action (0: just yield). */
   readonly pace: number;
   #tempDir: string | undefined;
@@ -195,15 +207,11 @@ export class RunContext {
     this.actions.push(action);
     const mark = action.result.ok ? 'ok' : (action.result.errnoName ?? 'failed');
     this.log(`  #${action.seq} ${action.operation} ${summarizeArgs(action.args)} → ${mark}`);
-    const observed = this.observe?.(action);
-    if (observed instanceof Promise) {
-      // Observers of sync steps must be sync; an async one would see resources already gone.
-      throw new Error('observe() must be synchronous.');
-    }
+    this.observe?.(action);
     // A step cut short by a signal failed because of the signal: report the interruption.
     if (action.phase !== 'cleanup') this.checkpoint();
     if (expect === 'success' && !action.result.ok) {
-      throw new StepFailed(`${action.operation} failed: ${describeResult(action.result)}.`);
+      throw new StepFailed(`${action.operation} failed: ${describeResult(action.result)}`);
     }
     if (expect === 'failure' && action.result.ok) {
       throw new StepFailed(
