@@ -5,6 +5,8 @@
 import { defineConfig, devices } from '@playwright/test';
 
 const PORT = 4329;
+/** The build under test; set E2E_DIST to test a private copy while others rebuild dist/. */
+const DIST = process.env.E2E_DIST ?? 'dist';
 export const CHROMIUM_FLAGS = [
   '--no-sandbox',
   '--disable-gpu',
@@ -39,8 +41,8 @@ export default defineConfig({
     },
   ],
   webServer: {
-    // start.ts rebuilds only when dist/ is older than data/ or src/, then serves on loopback.
-    command: `node scripts/start.ts --port ${PORT}`,
+    // start.ts rebuilds only when the build is older than data/ or src/, then serves on loopback.
+    command: `node scripts/start.ts --port ${PORT} --dist ${DIST}`,
     url: `http://127.0.0.1:${PORT}/`,
     reuseExistingServer: !process.env.CI,
     timeout: 300_000,

@@ -11,6 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import lighthouse from 'lighthouse';
 import { type CliSpec, EXIT, runCli, stringFlag, UsageError } from '../../scoring/cli-kit.ts';
+import { buildSite } from '../../scripts/build.ts';
 import { checkFreshness } from '../../scripts/site-freshness.ts';
 import { pageScripts, totalGzip } from './js-weight.ts';
 
@@ -55,6 +56,12 @@ const spec = {
       description: 'Loopback port for the preview server.',
       default: '4331',
     },
+    dist: {
+      type: 'string',
+      value: '<dir>',
+      description: 'The build folder to measure (built first when missing or stale).',
+      default: 'dist',
+    },
     json: { type: 'boolean', description: 'Print one JSON object per page instead of the table.' },
   },
   epilog: [
@@ -88,14 +95,6 @@ function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-}
-
-function run(command: string, args: readonly string[]): Promise<number> {
-  return new Promise((done, fail) => {
-    const child = spawn(command, args, { cwd: root, stdio: ['ignore', 2, 2] });
-    child.on('error', fail);
-    child.on('exit', (code) => done(code ?? 1));
-  });
 }
 
 async function waitForHttp(url: string, child: ChildProcess, timeoutMs: number) {
@@ -240,19 +239,29 @@ const code = await runCli(spec, process.argv.slice(2), async (cli, io) => {
   if (pages.some((p) => !p.startsWith('/')))
     throw new UsageError('--pages takes site paths such as /linux/.');
 
-  const freshness = await checkFreshness(root);
+  const dist = stringFlag(cli, 'dist') ?? 'dist';
+  const freshness = await checkFreshness(root, dist);
   if (freshness.build) {
     io.stderr(`Building the site first because ${freshness.reason}...\n`);
-    if ((await run('npm', ['run', 'build'])) !== 0) {
+    if ((await buildSite(dist, io)) !== 0) {
       io.stderr('The build failed; nothing was measured.\n');
       return EXIT.checksFailed;
     }
   }
   const origin = `http://${HOST}:${port}`;
-  io.stderr(`Serving dist/ on ${origin} and starting ${CHROMIUM}...\n`);
+  io.stderr(`Serving ${dist}/ on ${origin} and starting ${CHROMIUM}...\n`);
   const server = spawn(
     join(root, 'node_modules', '.bin', 'astro'),
-    ['preview', '--host', HOST, '--port', String(port), '--ignore-lock'],
+    [
+      'preview',
+      '--outDir',
+      join(root, dist),
+      '--host',
+      HOST,
+      '--port',
+      String(port),
+      '--ignore-lock',
+    ],
     {
       cwd: root,
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -271,7 +280,7 @@ const code = await runCli(spec, process.argv.slice(2), async (cli, io) => {
         io.stderr(`Lighthouse ${page} run ${i + 1}/${runs}...\n`);
         samples.push(await measure(`${origin}${page}`, launched.port));
       }
-      const scripts = await pageScripts(join(root, 'dist'), page);
+      const scripts = await pageScripts(join(root, dist), page);
       const observed = new Set(
         samples.flatMap((s) => s.scriptUrls.map((u) => new URL(u).pathname)),
       );
@@ -281,7 +290,7 @@ const code = await runCli(spec, process.argv.slice(2), async (cli, io) => {
           `Note: ${page} loaded scripts the static scan did not find: ${missing.join(', ')}; adding them.\n`,
         );
         for (const p of missing)
-          scripts.push(...(await pageScripts(join(root, 'dist'), p).catch(() => [])));
+          scripts.push(...(await pageScripts(join(root, dist), p).catch(() => [])));
       }
       const partial = {
         page,

@@ -6,7 +6,8 @@ import { readdirSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import type { Page } from '@playwright/test';
 
-const DIST = 'dist';
+/** Same folder as playwright.config.ts serves. */
+const DIST = process.env.E2E_DIST ?? 'dist';
 /** Generated assets, not pages. */
 const NOT_PAGES = new Set(['_astro', 'pagefind', 'api']);
 
