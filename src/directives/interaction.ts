@@ -6,7 +6,15 @@
  */
 import type { ClientDirective } from 'astro';
 
-const EVENTS = ['pointermove', 'pointerdown', 'keydown', 'touchstart', 'wheel', 'scroll', 'focusin'];
+const EVENTS = [
+  'pointermove',
+  'pointerdown',
+  'keydown',
+  'touchstart',
+  'wheel',
+  'scroll',
+  'focusin',
+];
 
 const interaction: ClientDirective = (load) => {
   let started = false;
