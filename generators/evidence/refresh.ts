@@ -72,7 +72,8 @@ export const SENSORS: Record<'agent' | 'auditd', SensorSpec> = {
     },
     format: 'laurel',
     capture: 'capture.jsonl.gz',
-    unavailable: auditdUnavailable,
+    // Whether auditd is in use is checked under the audit lock, when it starts.
+    unavailable: () => auditdUnavailable(false),
     start: startAuditd,
     settings: [],
   },

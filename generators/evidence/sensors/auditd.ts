@@ -6,7 +6,15 @@
  * backlog wait time) are put back as they were.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SensorSession } from './sensor.types.ts';
@@ -16,6 +24,50 @@ const AUDITD = '/usr/sbin/auditd';
 const AUDITCTL = '/usr/sbin/auditctl';
 const LAUREL = '/usr/sbin/laurel';
 const HOST_AUDITD_CONF = '/etc/audit/auditd.conf';
+
+/**
+ * One audit user at a time on a host: the kernel has a single audit daemon slot and one rule
+ * list. Whoever starts auditd for a measurement (this refresh, a benchmark) holds this file,
+ * created exclusively and holding its pid; a stale file (pid gone) is taken over.
+ */
+export const AUDIT_LOCK = '/tmp/etm-audit.lock';
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Waits for and takes the audit lock; returns the release function. */
+export async function lockAudit(timeoutMs = 180_000): Promise<() => void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      writeFileSync(AUDIT_LOCK, String(process.pid), { flag: 'wx' });
+      return () => {
+        try {
+          if (readFileSync(AUDIT_LOCK, 'utf8') === String(process.pid)) rmSync(AUDIT_LOCK);
+        } catch {}
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = Number(readFileSync(AUDIT_LOCK, 'utf8').trim() || '0');
+      if (!pidAlive(holder)) {
+        rmSync(AUDIT_LOCK, { force: true });
+        continue;
+      }
+      if (Date.now() > deadline) {
+        throw new Error(
+          `process ${holder} holds ${AUDIT_LOCK} (it is using auditd); try again when it is done.`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
 
 /** `auditctl -s` as a map: enabled, pid, backlog_limit, backlog_wait_time... */
 export function auditStatus(): Map<string, string> {
@@ -42,12 +94,13 @@ function packageVersion(pkg: string): string {
 }
 
 /** Why auditd + LAUREL cannot be started here without disturbing the host, or undefined. */
-export function auditdUnavailable(): string | undefined {
+export function auditdUnavailable(checkInUse = true): string | undefined {
   if (process.getuid?.() !== 0) return 'auditd needs root: run as root (CI runs as root).';
   for (const bin of [AUDITD, AUDITCTL, LAUREL]) {
     if (!existsSync(bin))
       return `${bin} is missing: install the Debian packages auditd and laurel.`;
   }
+  if (!checkInUse) return undefined;
   let status: Map<string, string>;
   try {
     status = auditStatus();
@@ -84,6 +137,21 @@ function waitFor(check: () => boolean, ms: number, what: string): Promise<void> 
 export async function startAuditd(
   dir: string,
   log: (line: string) => void,
+): Promise<SensorSession> {
+  if (process.getuid?.() !== 0) throw new Error('auditd + LAUREL cannot run: auditd needs root.');
+  const unlock = await lockAudit();
+  try {
+    return await startLocked(dir, log, unlock);
+  } catch (error) {
+    unlock();
+    throw error;
+  }
+}
+
+async function startLocked(
+  dir: string,
+  log: (line: string) => void,
+  unlock: () => void,
 ): Promise<SensorSession> {
   const why = auditdUnavailable();
   if (why !== undefined) throw new Error(`auditd + LAUREL cannot run: ${why}`);
@@ -182,6 +250,7 @@ export async function startAuditd(
     if (lost > 0)
       log(`auditd: the kernel lost ${lost} audit records during the capture (backlog full)`);
     failures.push(...restore());
+    unlock();
     log('auditd: stopped; rules deleted and audit settings restored');
     if (failures.length > 0) {
       throw new Error(`auditd stopped, but restoring the host failed: ${failures.join('; ')}.`);

@@ -1,0 +1,137 @@
+/**
+ * `npm run evidence` as a user runs it: help, usage errors (exit 2), bad input with a clear
+ * message (exit 1), classify, and a full run on a committed real capture writing the Markdown,
+ * the JSON evidence and the patch.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { EvidenceFileSchema } from '../../generators/evidence/evidence-file.schema.ts';
+import { parseData } from '../../scoring/issues.ts';
+import { MeasuredRowSchema } from '../../scoring/schema.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const CLI = join(ROOT, 'generators/evidence/cli.ts');
+const FIX = join(ROOT, 'tests/fixtures/evidence');
+const tmp = mkdtempSync(join(tmpdir(), 'etm-evidence-cli-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function evidence(...args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('npm run evidence', () => {
+  it('prints help with every flag and exits 0', () => {
+    const r = evidence('--help');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Usage: npm run evidence -- --manifest <m.json> --events <capture>/);
+    for (const flag of [
+      '--manifest',
+      '--events',
+      '--vendor',
+      '--product-version',
+      '--format',
+      '--out',
+      '--patch',
+      '--input-format',
+      '--skew',
+      '--json',
+    ]) {
+      expect(r.stdout).toContain(flag);
+    }
+  });
+
+  it('prints help and exits 2 on unknown flags, commands or values', () => {
+    expect(evidence('--colour').code).toBe(2);
+    expect(evidence('judge').stderr).toMatch(/^Unknown command "judge"/);
+    const bad = evidence('--manifest', 'm.json', '--events', 'e', '--format', 'html');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^--format must be one of md, json; received "html"\./);
+    expect(evidence('--events', 'x.ndjson').stderr).toMatch(/^--manifest <m.json> is required/);
+  });
+
+  it('says what to do when the manifest is missing or invalid', () => {
+    const missing = evidence('--manifest', join(tmp, 'nope.json'), '--events', 'x');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(
+      /nope\.json: the manifest cannot be read \(no such file\)\. Create one with npm run generate -- all --out/,
+    );
+    const bad = join(tmp, 'bad.json');
+    writeFileSync(bad, '{"schemaVersion": 1}');
+    const invalid = evidence('--manifest', bad, '--events', 'x');
+    expect(invalid.code).toBe(1);
+    expect(invalid.stderr).toMatch(/bad\.json is not a valid generator manifest/);
+    expect(invalid.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it('classify lists sub-categories with counts and example fields, and the malformed lines', () => {
+    const r = evidence('classify', '--events', join(FIX, 'handmade/elastic-defend.ndjson'));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('2 malformed lines (line 11, 13)');
+    expect(r.stdout).toMatch(
+      /Memory-Backed File Creation\s+1\s+event\.action=memfd_create .*process\.Ext\.memfd\.name=memfd:payload/,
+    );
+    // Home directories and host names never leave the host.
+    expect(r.stdout).not.toContain('ruben_groenewoud');
+    expect(r.stdout).not.toContain('ruben-lab-01');
+    const json = JSON.parse(
+      evidence('classify', '--json', '--events', join(FIX, 'handmade/siem-export.csv')).stdout,
+    );
+    expect(json.subCategories.map((s: { id: string }) => s.id)).toContain('dns-query');
+    expect(json.captures[0].malformed).toBe(2);
+  });
+
+  it('judges a real capture: Markdown to stdout, evidence JSON and a measured-row patch to files', () => {
+    const dir = join(FIX, 'auditd-laurel');
+    const out = join(tmp, 'evidence.json');
+    const patch = join(tmp, 'acme.json');
+    const args = [
+      '--manifest',
+      join(dir, 'manifest.json'),
+      '--manifest',
+      join(dir, 'sensor.json'),
+      '--events',
+      join(dir, 'capture.jsonl.gz'),
+    ];
+    const md = evidence(...args, '--vendor', 'Acme EDR', '--product-version', '1.2');
+    expect(md.code).toBe(0);
+    expect(md.stdout).toMatch(/^### Telemetry evidence: Acme EDR 1\.2 \(Linux\)/);
+    expect(md.stdout).toContain('| Memory-Backed File Creation | ⚠️ Partially | partially |');
+    const json = evidence(
+      ...args,
+      '--vendor',
+      'Acme EDR',
+      '--format',
+      'json',
+      '--out',
+      out,
+      '--patch',
+      patch,
+    );
+    expect(json.code).toBe(0);
+    expect(json.stderr).toContain(`Wrote ${patch}: save it as data/measured/acme-edr.json`);
+    expect(EvidenceFileSchema.safeParse(JSON.parse(readFileSync(out, 'utf8'))).success).toBe(true);
+    expect(parseData(MeasuredRowSchema, JSON.parse(readFileSync(patch, 'utf8')), patch).ok).toBe(
+      true,
+    );
+  });
+
+  it('explains a capture with nothing in the manifest window and exits 1', () => {
+    const dir = join(FIX, 'auditd-laurel');
+    const r = evidence(
+      '--manifest',
+      join(dir, 'manifest.json'),
+      '--events',
+      join(FIX, 'handmade/elastic-defend.ndjson'),
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/No event falls inside the manifest's time window .* before it\./);
+    expect(r.stderr).toContain("Likely causes: the sensor's clock and this host's differ");
+    expect(r.stderr).toMatch(
+      /The events name host\(s\) "ruben-lab-01", but the manifest was written on "<host>"/,
+    );
+  });
+});

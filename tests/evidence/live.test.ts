@@ -1,0 +1,110 @@
+/**
+ * The whole chain on this machine, as root: `evidence:refresh` starts each sensor, runs every
+ * generator, stops the sensor, and derives the row from the fresh capture (into temp copies of
+ * data/ and the fixtures, never the committed ones). The verdicts checked are the ones that do
+ * not depend on timing; the host must be left exactly as it was.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { EvidenceFile } from '../../generators/evidence/evidence-file.schema.ts';
+import { agentUnavailable } from '../../generators/evidence/sensors/agent.ts';
+import { auditdUnavailable } from '../../generators/evidence/sensors/auditd.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const REFRESH = join(ROOT, 'generators/evidence/refresh.ts');
+const PORT_START = '/proc/sys/net/ipv4/ip_unprivileged_port_start';
+
+function skipReason(sensor: string, why: string | undefined): string | undefined {
+  if (why !== undefined) process.stderr.write(`[skip] evidence live ${sensor}: ${why}\n`);
+  return why;
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'etm-evidence-live-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function hostState() {
+  const audit = existsSync('/usr/sbin/auditctl')
+    ? execFileSync('/usr/sbin/auditctl', ['-s'], { encoding: 'utf8' })
+        .split('\n')
+        .filter((l) => /^(enabled|pid|backlog_limit|backlog_wait_time|rate_limit|failure) /.test(l))
+    : [];
+  const rules = existsSync('/usr/sbin/auditctl')
+    ? execFileSync('/usr/sbin/auditctl', ['-l'], { encoding: 'utf8' }).trim()
+    : '';
+  return { audit, rules, portStart: readFileSync(PORT_START, 'utf8').trim() };
+}
+
+function refresh(sensor: string) {
+  const data = join(tmp, `data-${sensor}`);
+  const fixtures = join(tmp, `fixtures-${sensor}`);
+  cpSync(join(ROOT, 'data'), data, { recursive: true });
+  const before = hostState();
+  const r = spawnSync(
+    process.execPath,
+    [REFRESH, '--sensor', sensor, '--data', data, '--fixtures', fixtures],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+    },
+  );
+  return { r, before, after: hostState(), data };
+}
+
+function cells(data: string, id: string): Record<string, string> {
+  const file = JSON.parse(
+    readFileSync(join(data, 'evidence', `${id}.json`), 'utf8'),
+  ) as EvidenceFile;
+  return Object.fromEntries(
+    Object.entries(file.cells).map(([k, c]) => [k, `${c.verdict} → ${c.status}`]),
+  );
+}
+
+describe.skipIf(skipReason('auditd', auditdUnavailable()))(
+  'evidence:refresh with auditd + LAUREL',
+  () => {
+    it('measures the row from a fresh capture and leaves the host as it was', {
+      timeout: 240_000,
+    }, () => {
+      const { r, before, after, data } = refresh('auditd');
+      expect(r.status, r.stderr).toBe(0);
+      expect(after).toEqual(before);
+      const v = cells(data, 'auditd-laurel');
+      expect(v).toMatchObject({
+        'process-creation': 'observed → yes',
+        'file-creation': 'observed → yes',
+        'user-account-created': 'observed → yes',
+        'agent-start': 'observed → yes',
+        'agent-stop': 'observed → yes',
+        'memory-backed-file-creation': 'partially → partially',
+        'file-entropy': 'not-observed → no',
+        'driver-load': expect.stringMatching(/→ (pending-response|yes|no|partially)$/),
+      });
+    });
+  },
+);
+
+describe.skipIf(skipReason('agent', agentUnavailable()))(
+  'evidence:refresh with the reference agent',
+  () => {
+    it('measures the row from a fresh capture and leaves the host as it was', {
+      timeout: 300_000,
+    }, () => {
+      const { r, before, after, data } = refresh('agent');
+      expect(r.status, r.stderr).toBe(0);
+      expect(after).toEqual(before);
+      const v = cells(data, 'reference-agent');
+      expect(v).toMatchObject({
+        'process-creation': 'observed → yes',
+        'memory-backed-file-creation': 'observed → yes',
+        'file-deletion': 'observed → yes',
+        'file-header-bytes': 'observed → yes',
+        'process-access': 'observed → yes',
+        'user-account-created': 'observed → via-enabling-telemetry',
+        'fuzzy-hash': 'not-observed → no',
+      });
+    });
+  },
+);
