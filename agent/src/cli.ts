@@ -13,6 +13,7 @@ import { Enricher } from './enricher.ts';
 import { ExclusionRuleError, parseExclusions } from './exclusions.ts';
 import { FrameReader } from './frames.ts';
 import { ExecHashCache, FileAnalyzer } from './hashes.ts';
+import { OutputBuffer } from './output.ts';
 import { buildIsStale, missingBuildTools, preflight } from './preflight.ts';
 import { formatSummary } from './summary.ts';
 import { NameCache } from './users.ts';
@@ -190,9 +191,9 @@ async function main(
     outputError ??= error;
     stop();
   });
-  let batch: string[] = [];
+  const output = new OutputBuffer();
   const enricher = new Enricher({
-    write: (line) => batch.push(line),
+    out: output,
     names: new NameCache(),
     execHashes: new ExecHashCache(),
     analyzer: new FileAnalyzer(),
@@ -212,12 +213,7 @@ async function main(
         io.stderr(`agent: skipped a malformed record at byte ${p.streamOffset}: ${p.message}\n`);
     },
   );
-  const flush = (): boolean => {
-    if (batch.length === 0) return true;
-    const text = batch.join('');
-    batch = [];
-    return out.write(text);
-  };
+  const flush = (): boolean => (output.length === 0 ? true : out.write(output.take()));
 
   const started = Date.now();
   let loader: ChildProcess | undefined;

@@ -36,6 +36,26 @@ export function procMembers(p: Proc, names: NameCache): string {
   return p.json;
 }
 
+/** procMembers as UTF-8 bytes, re-encoded only when the members change. */
+export function procMembersBuf(p: Proc, names: NameCache): Buffer {
+  const json = procMembers(p, names);
+  if (p.jsonBuf === undefined || p.jsonBufOf !== json) {
+    p.jsonBuf = Buffer.from(json, 'utf8');
+    p.jsonBufOf = json;
+  }
+  return p.jsonBuf;
+}
+
+/** userMembers as UTF-8 bytes, re-encoded only when they change. */
+export function userMembersBuf(p: Proc, names: NameCache): Buffer {
+  const json = userMembers(p, names);
+  if (p.userBuf === undefined || p.userBufOf !== json) {
+    p.userBuf = Buffer.from(json, 'utf8');
+    p.userBufOf = json;
+  }
+  return p.userBuf;
+}
+
 /** Top-level `"user":{..},"group":{..}` (the effective ids, as RFC 0030 puts them). Cached on p. */
 export function userMembers(p: Proc, names: NameCache): string {
   if (p.userJson !== undefined) return p.userJson;

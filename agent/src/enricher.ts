@@ -29,11 +29,14 @@ import {
   mode,
   previousMember,
   procMembers,
+  procMembersBuf,
   userMembers,
+  userMembersBuf,
 } from './ecs.ts';
 import { type Exclusions, excludesPath } from './exclusions.ts';
 import type { ExecHashCache, FileAnalyzer, FileFacts, SkipReason } from './hashes.ts';
 import { type FamilyEvent, NetEnricher, scriptArgsExt } from './net-enrich.ts';
+import type { OutputBuffer } from './output.ts';
 import { type Proc, ProcessTable } from './processes.ts';
 import { EXECF } from './records.ts';
 import type { NameCache } from './users.ts';
@@ -47,8 +50,8 @@ export interface HostInfo {
 }
 
 export interface EnricherOptions {
-  /** Receives one NDJSON line, newline included. */
-  write: (line: string) => void;
+  /** Receives the NDJSON output; the caller takes it after each batch. */
+  out: OutputBuffer;
   names: NameCache;
   execHashes: ExecHashCache;
   analyzer: FileAnalyzer;
@@ -178,6 +181,7 @@ export class Enricher {
   private readonly o: EnricherOptions;
   private readonly net: NetEnricher;
   private readonly hostJson: string;
+  private readonly hostBuf: Buffer;
 
   constructor(o: EnricherOptions) {
     this.o = o;
@@ -185,6 +189,7 @@ export class Enricher {
     this.hostJson =
       `{"hostname":${q(h.hostname)},"name":${q(h.hostname)},"architecture":${q(h.architecture)}` +
       `,"os":{"type":"linux","kernel":${q(h.kernel)}},"boot":{"id":${q(h.bootId)}},"pid_ns_ino":"${h.pidNsIno}"}`;
+    this.hostBuf = Buffer.from(`,"host":${this.hostJson},`, 'utf8');
     this.net = new NetEnricher(this, o.names);
   }
 
@@ -359,13 +364,77 @@ export class Enricher {
     );
   }
 
+  /** processBlock written straight into the output, cached members copied as bytes (hot path). */
+  private writeProcessBlock(p: Proc, extra: string): void {
+    const t = this.processes;
+    const names = this.o.names;
+    const out = this.o.out;
+    out.str('"process":{');
+    out.bytes(procMembersBuf(p, names));
+    if (extra) out.str(extra);
+    const parent = t.parentOf(p);
+    if (parent) {
+      out.str(',"parent":{');
+      out.bytes(procMembersBuf(parent, names));
+      const pgl = t.get(parent.pgid);
+      out.str(pgl ? `,"group_leader":{${anemic(pgl)}}}` : '}');
+    } else if (p.ppid) {
+      out.str(`,"parent":{"pid":${p.ppid}}`);
+    }
+    const gl = t.get(p.pgid);
+    if (gl) {
+      out.str(',"group_leader":{');
+      out.bytes(procMembersBuf(gl, names));
+      out.str('}');
+    }
+    const sl = t.get(p.sid);
+    if (sl) {
+      out.str(',"session_leader":{');
+      out.bytes(procMembersBuf(sl, names));
+      out.str('}');
+    }
+    const el = p.entryLeader;
+    if (el) {
+      out.str(',"entry_leader":{');
+      out.bytes(procMembersBuf(el, names));
+      out.str(`,"entry_meta":{"type":${q(el.entryType ?? 'unknown')}}}`);
+    }
+    out.str('}');
+  }
+
+  /** One whole event for a process, written straight into the output; `top` closes it. */
+  private writeEvent(
+    tsNs: number,
+    category: string,
+    type: string,
+    action: string,
+    outcome: string | undefined,
+    p: Proc,
+    procExtra: string,
+    original: string,
+    top: string,
+  ): void {
+    const out = this.o.out;
+    this.counts.set(action, (this.counts.get(action) ?? 0) + 1);
+    out.str(
+      `{"@timestamp":"${this.iso(tsNs)}","ecs":{"version":"${ECS_VERSION}"}` +
+        `,"event":{"kind":"event","category":["${category}"],"type":["${type}"],"action":"${action}"` +
+        `,"sequence":${++this.seq}${outcome ? `,"outcome":"${outcome}"` : ''}${original}}`,
+    );
+    out.bytes(this.hostBuf);
+    out.bytes(userMembersBuf(p, this.o.names));
+    out.str(',');
+    this.writeProcessBlock(p, procExtra);
+    out.str(`${top}}\n`);
+  }
+
   private original(rec: Decoded): string {
     return this.o.jsonDebug ? `,"original":${q(q(rec))}` : '';
   }
 
   private emit(action: string, line: string): void {
     this.counts.set(action, (this.counts.get(action) ?? 0) + 1);
-    this.o.write(line);
+    this.o.out.str(line);
   }
 
   private simple(
@@ -382,15 +451,12 @@ export class Enricher {
       this.excluded++;
       return;
     }
-    this.emit(
-      action,
-      `${this.head(rec.tsNs, category, type, action, outcome, p, procExtra, this.original(rec))}${top}}\n`,
-    );
+    this.writeEvent(rec.tsNs, category, type, action, outcome, p, procExtra, this.original(rec), top);
   }
 
-  private fork(t: TaskCtx, tsNs: number, rec: Decoded & { task: TaskCtx }): void {
+  private fork(t: TaskCtx, _tsNs: number, rec: Decoded & { task: TaskCtx }): void {
     const child = this.processes.fork(t);
-    this.simple({ ...rec, tsNs }, child, 'process', 'start', 'fork', undefined, '', '');
+    this.simple(rec, child, 'process', 'start', 'fork', undefined, '', '');
   }
 
   private exec(rec: ExecRec): void {
@@ -421,10 +487,7 @@ export class Enricher {
       previousMember(p) +
       (typeof digest === 'string' ? '' : `,${hashMembers(digest)}`) +
       (ext.length ? `,"Ext":{${ext.join(',')}}` : '');
-    this.emit(
-      'exec',
-      `${this.head(rec.tsNs, 'process', 'start', 'exec', undefined, p, extra, this.original(rec))}}\n`,
-    );
+    this.writeEvent(rec.tsNs, 'process', 'start', 'exec', undefined, p, extra, this.original(rec), '');
   }
 
   private exit(t: TaskCtx, tsNs: number, status: number, rec: Decoded & { task: TaskCtx }): void {

@@ -3,7 +3,7 @@
  * start, then kept current from fork/exec/setsid/exit records) with its entity id, exec chain and
  * entry leader, so parent and leader fields are map lookups, never syscalls.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import type { TaskCtx } from './decode.ts';
 
@@ -43,6 +43,11 @@ export interface Proc {
   json: string | undefined;
   /** Cached top-level user/group members, rebuilt after a credential change. */
   userJson: string | undefined;
+  /** The same two caches as UTF-8 bytes, with the string each was encoded from. */
+  jsonBuf: Buffer | undefined;
+  jsonBufOf: string | undefined;
+  userBuf: Buffer | undefined;
+  userBufOf: string | undefined;
   /** Boot-time ns at which it ended, for delayed removal. */
   endedNs: number | undefined;
 }
@@ -89,10 +94,11 @@ export class ProcessTable {
 
   /** ECS process.entity_id: hash of (boot id, pid namespace inode, pid, start in clock ticks). */
   entityId(pid: number, startTicks: number): string {
-    return createHash('sha256')
-      .update(`${this.opts.bootId}:${this.opts.pidNsIno}:${pid}:${startTicks}`)
-      .digest('base64url')
-      .slice(0, 32);
+    return hash(
+      'sha256',
+      `${this.opts.bootId}:${this.opts.pidNsIno}:${pid}:${startTicks}`,
+      'base64url',
+    ).slice(0, 32);
   }
 
   get(pid: number): Proc | undefined {
@@ -228,6 +234,10 @@ export class ProcessTable {
       entryType: undefined,
       json: undefined,
       userJson: undefined,
+      jsonBuf: undefined,
+      jsonBufOf: undefined,
+      userBuf: undefined,
+      userBufOf: undefined,
       endedNs: undefined,
     };
     return p;

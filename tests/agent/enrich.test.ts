@@ -10,6 +10,7 @@ import type { Decoded, TaskCtx } from '../../agent/src/decode.ts';
 import { Enricher, resolvePath } from '../../agent/src/enricher.ts';
 import { parseExclusions } from '../../agent/src/exclusions.ts';
 import { ExecHashCache, FileAnalyzer } from '../../agent/src/hashes.ts';
+import { OutputBuffer } from '../../agent/src/output.ts';
 import { NameCache } from '../../agent/src/users.ts';
 import { entropy, tempDir } from './helpers.ts';
 
@@ -39,14 +40,14 @@ function task(pid: number, ppid: number, over: Partial<TaskCtx> = {}): TaskCtx {
 }
 
 function enricher(dir: string) {
-  const lines: string[] = [];
+  const out = new OutputBuffer();
   writeFileSync(
     join(dir, 'passwd'),
     'root:x:0:0::/root:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/sh\n',
   );
   writeFileSync(join(dir, 'group'), 'root:x:0:\nstaff:x:1000:\n');
   const e = new Enricher({
-    write: (l) => lines.push(l),
+    out,
     names: new NameCache(join(dir, 'passwd'), join(dir, 'group')),
     execHashes: new ExecHashCache(),
     analyzer: new FileAnalyzer(),
@@ -66,7 +67,12 @@ function enricher(dir: string) {
   const feed = (recs: Decoded[]) => {
     for (const r of recs) e.onRecord(r);
     e.finish();
-    return lines.map((l) => JSON.parse(l) as Record<string, Record<string, unknown>>);
+    return out
+      .take()
+      .toString('utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, Record<string, unknown>>);
   };
   return { e, feed };
 }

@@ -1,0 +1,47 @@
+/**
+ * The enricher's output: NDJSON bytes assembled in one growing buffer. Cached fragments (a
+ * process's members, the host object) are copied as pre-encoded bytes, so an event costs a few
+ * memcpys instead of building, flattening and UTF-8 encoding a 1.6 KB string.
+ */
+export class OutputBuffer {
+  private buf: Buffer;
+  private off = 0;
+  private readonly initial: number;
+
+  constructor(initial = 1 << 20) {
+    this.initial = initial;
+    this.buf = Buffer.allocUnsafe(initial);
+  }
+
+  get length(): number {
+    return this.off;
+  }
+
+  /** Appends a string as UTF-8. */
+  str(s: string): void {
+    this.reserve(s.length * 3);
+    this.off += this.buf.write(s, this.off, 'utf8');
+  }
+
+  /** Appends pre-encoded bytes. */
+  bytes(b: Buffer): void {
+    this.reserve(b.length);
+    b.copy(this.buf, this.off);
+    this.off += b.length;
+  }
+
+  /** Hands over what was written and starts a fresh buffer (the caller may keep the bytes). */
+  take(): Buffer {
+    const out = this.buf.subarray(0, this.off);
+    this.buf = Buffer.allocUnsafe(Math.max(this.initial, this.off));
+    this.off = 0;
+    return out;
+  }
+
+  private reserve(n: number): void {
+    if (this.off + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.off + n));
+    this.buf.copy(next, 0, 0, this.off);
+    this.buf = next;
+  }
+}
