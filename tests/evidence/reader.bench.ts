@@ -8,7 +8,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -31,8 +31,10 @@ if (values.child !== undefined) {
   const { loadRuleSets } = await import('../../generators/evidence/rules.ts');
   const rules = await loadRuleSets();
   const started = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
   const result = await matchCaptures([values.child], { rules });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
   const summary = result.captures[0];
   process.stdout.write(
     `${JSON.stringify({
@@ -42,6 +44,7 @@ if (values.child !== undefined) {
       malformed: summary?.malformed ?? 0,
       subCategories: result.classes.length,
       maxRssKb: process.resourceUsage().maxRSS,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
     })}\n`,
   );
   process.exit(0);
@@ -163,6 +166,7 @@ try {
       malformed: number;
       subCategories: number;
       maxRssKb: number;
+      cpuSeconds: number;
     };
     const mbps = r.bytes / 1e6 / r.seconds;
     const rssMb = r.maxRssKb / 1024;
@@ -175,6 +179,16 @@ try {
       ['time', `${r.seconds.toFixed(2)} s`],
       ['throughput', `${mbps.toFixed(0)} MB/s (target ≥ ${TARGET_MBPS})`],
       ['events/s', `${Math.round(r.events / r.seconds)}`],
+      [
+        'CPU time',
+        `${r.cpuSeconds.toFixed(2)} s = ${(r.bytes / 1e6 / r.cpuSeconds).toFixed(0)} MB per CPU second (what an idle core reaches; wall time above CPU time means the process waited for a CPU)`,
+      ],
+      [
+        'load avg',
+        loadavg()
+          .map((l) => l.toFixed(2))
+          .join(' '),
+      ],
       ['peak RSS', `${rssMb.toFixed(0)} MB (target ≤ ${TARGET_RSS_MB})`],
     ];
     for (const [k, v] of rows) process.stdout.write(`${(k ?? '').padEnd(12)}${v}\n`);
