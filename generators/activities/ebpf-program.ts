@@ -4,6 +4,7 @@
  * SO_ATTACH_FILTER, has the verifier reject a program without exit, then unloads by closing.
  */
 import type { Generator } from '../generator.types.ts';
+import { NotPossible, StepFailed } from '../lib/errors.ts';
 import {
   AF_INET,
   addressOf,
@@ -17,7 +18,7 @@ import {
   setsockopt,
   socket,
 } from '../lib/native.ts';
-import { fromCall } from '../lib/recorder.ts';
+import { describeFailure, fromCall } from '../lib/recorder.ts';
 
 const BPF_PROG_LOAD = 5;
 const BPF_PROG_GET_FD_BY_ID = 13;
@@ -87,7 +88,7 @@ export const ebpfProgram: Generator = {
     const insns = program(true);
     let progFd = -1;
     let progId: number | undefined;
-    await ctx.step(
+    const load = await ctx.step(
       {
         subCategories: ['ebpf-event'],
         operation: 'bpf',
@@ -102,18 +103,14 @@ export const ebpfProgram: Generator = {
             license: 'GPL',
           },
         },
+        expect: 'either',
       },
       () => {
         const { attr, keep } = progLoadAttr(insns, progName);
         const call = bpf(BPF_PROG_LOAD, attr);
         // Touched after the call so the GC cannot free what the attr points to before the kernel copied it.
         keep.length = 0;
-        if (call.errno !== undefined) {
-          return {
-            result: fromCall(call),
-            note: 'Loading BPF programs needs CAP_BPF (or root) and a kernel with CONFIG_BPF_SYSCALL.',
-          };
-        }
+        if (call.errno !== undefined) return { result: fromCall(call) };
         progFd = call.ret;
         ctx.onCleanup(`close bpf program fd ${progFd}`, () => {
           if (progFd >= 0) closeFd(progFd);
@@ -137,6 +134,15 @@ export const ebpfProgram: Generator = {
       },
     );
 
+    if (!load.result.ok) {
+      const asRoot = process.geteuid?.() === 0;
+      if (load.result.errnoName === 'ENOSYS' || (asRoot && load.result.errnoName === 'EPERM')) {
+        throw new NotPossible(
+          `bpf(BPF_PROG_LOAD) was refused with ${load.result.errnoName} even for root: this kernel or container does not allow BPF (no CONFIG_BPF_SYSCALL, a seccomp filter, or missing CAP_BPF/CAP_SYS_ADMIN).`,
+        );
+      }
+      throw new StepFailed(describeFailure(load));
+    }
     const sock = socket(AF_INET, SOCK_DGRAM, 0);
     let sockOpen = sock.errno === undefined;
     if (sock.errno === undefined) {

@@ -71,6 +71,11 @@ const HINTS: Record<string, string> = {
   ENOENT: 'A file or command it needs is missing.',
 };
 
+/** "<operation> failed: <errno> (<text>). <what to do>" for a failed action. */
+export function describeFailure(action: Action): string {
+  return `${action.operation} failed: ${describeResult(action.result)}`;
+}
+
 function describeResult(result: ActionResult): string {
   if (result.errno === undefined)
     return `${result.message ?? `returned ${result.returnValue ?? 'nothing'}`}.`;
@@ -211,7 +216,7 @@ export class RunContext {
     // A step cut short by a signal failed because of the signal: report the interruption.
     if (action.phase !== 'cleanup') this.checkpoint();
     if (expect === 'success' && !action.result.ok) {
-      throw new StepFailed(`${action.operation} failed: ${describeResult(action.result)}`);
+      throw new StepFailed(describeFailure(action));
     }
     if (expect === 'failure' && action.result.ok) {
       throw new StepFailed(

@@ -36,8 +36,17 @@ function generator(name: string): Generator {
   return g;
 }
 
-/** Runs a generator with a check per action; failures inside observe fail the test. */
-async function run(name: string, check: (action: Action, runId: string) => void): Promise<Run> {
+/**
+ * Runs a generator with a check per action; failures inside observe fail the test. A generator
+ * this host cannot run skips the test with the host's reason.
+ */
+async function run(
+  name: string,
+  skip: (note: string) => never,
+  check: (action: Action, runId: string) => void,
+): Promise<Run> {
+  const missing = generator(name).unavailable(probeHost());
+  if (missing !== undefined) skip(`${name} is not possible on this host: ${missing}`);
   const runId = newRunId();
   const problems: string[] = [];
   const result = await executeRun(generator(name), {
@@ -56,6 +65,8 @@ async function run(name: string, check: (action: Action, runId: string) => void)
   });
   expect(problems).toEqual([]);
   expect(RunSchema.parse(result)).toEqual(result);
+  if (result.status === 'not-possible')
+    skip(`${name} is not possible on this host: ${result.reason}`);
   expect(result.leftovers).toEqual([]);
   expect(traces(runId)).toEqual([]);
   return result;
@@ -89,9 +100,11 @@ const MAGIC: Record<string, string> = {
 };
 
 describe('memfd_create_exec', () => {
-  it('records what the kernel did for every flag combination, seal, write and exec', async () => {
+  it('records what the kernel did for every flag combination, seal, write and exec', async ({
+    skip,
+  }) => {
     const payload = readFileSync(probeHost().bin.cat as string);
-    const r = await run('memfd_create_exec', (a) => {
+    const r = await run('memfd_create_exec', skip, (a) => {
       const fdPath = `/proc/${a.actor.pid}/fd/${a.args.fd}`;
       const names = a.args.flags?.names ?? [];
       if (a.operation === 'memfd_create' && a.result.ok) {
@@ -147,9 +160,11 @@ describe('memfd_create_exec', () => {
 });
 
 describe('file_metadata', () => {
-  it('reports size, hashes, entropy and header bytes that match the bytes on disk', async () => {
+  it('reports size, hashes, entropy and header bytes that match the bytes on disk', async ({
+    skip,
+  }) => {
     const kinds = new Set<string>();
-    const r = await run('file_metadata', (a) => {
+    const r = await run('file_metadata', skip, (a) => {
       if (a.operation === 'unlink') {
         expect(existsSync(a.args.path as string)).toBe(false);
         return;
@@ -185,8 +200,10 @@ describe('file_metadata', () => {
 });
 
 describe('file_activity, process_lifecycle, script_content', () => {
-  it('file_activity leaves the file facts of each step and an ENOENT for the second unlink', async () => {
-    const r = await run('file_activity', (a) => {
+  it('file_activity leaves the file facts of each step and an ENOENT for the second unlink', async ({
+    skip,
+  }) => {
+    const r = await run('file_activity', skip, (a) => {
       if (a.args.file !== undefined)
         expect(sha256(readFileSync(a.args.file.path))).toBe(a.args.file.sha256);
       if (a.operation === 'chmod') expect(a.args.file?.mode).toBe(0o600);
@@ -196,8 +213,8 @@ describe('file_activity, process_lifecycle, script_content', () => {
     expect(r.actions.at(-1)?.result.errnoName).toBe('ENOENT');
   });
 
-  it('process_lifecycle records exit codes, the failed exec and the SIGTERM', async () => {
-    const r = await run('process_lifecycle', () => {});
+  it('process_lifecycle records exit codes, the failed exec and the SIGTERM', async ({ skip }) => {
+    const r = await run('process_lifecycle', skip, () => {});
     expectOk(r);
     const children = r.actions.map((a) => a.children?.[0]);
     expect(children[0]?.exitCode).toBe(0);
@@ -206,9 +223,9 @@ describe('file_activity, process_lifecycle, script_content', () => {
     expect(children[3]?.signal).toBe('SIGTERM');
   });
 
-  it('script_content runs each inline script and records its text and hash', async () => {
+  it('script_content runs each inline script and records its text and hash', async ({ skip }) => {
     // Each working script prints its run id (the sh one upper-cased).
-    const r = await run('script_content', (a, runId) => {
+    const r = await run('script_content', skip, (a, runId) => {
       expect(a.args.script?.sha256).toBe(sha256(Buffer.from(a.args.script?.content ?? '')));
       expect(a.children?.[0]?.exitCode).toBe(a.expect === 'failure' ? 2 : 0);
       if (a.expect === 'success') expect(a.note?.toUpperCase()).toContain(runId.toUpperCase());
@@ -224,8 +241,10 @@ describe('file_activity, process_lifecycle, script_content', () => {
 });
 
 describe('network_loopback and dns_query', () => {
-  it('listens, connects and accepts only on loopback, visible in /proc/net while open', async () => {
-    const r = await run('network_loopback', (a) => {
+  it('listens, connects and accepts only on loopback, visible in /proc/net while open', async ({
+    skip,
+  }) => {
+    const r = await run('network_loopback', skip, (a) => {
       const n = a.args.network;
       if (n === undefined) throw new Error('no network facts');
       expect(['127.0.0.1', '::1']).toContain(n.localAddress);
@@ -244,8 +263,10 @@ describe('network_loopback and dns_query', () => {
     expect(r.actions.at(-1)?.result.errnoName).toBe('ECONNREFUSED');
   });
 
-  it('resolves through a real resolver to its own loopback server and records the answers', async () => {
-    const r = await run('dns_query', () => {});
+  it('resolves through a real resolver to its own loopback server and records the answers', async ({
+    skip,
+  }) => {
+    const r = await run('dns_query', skip, () => {});
     expectOk(r);
     const answers = Object.fromEntries(
       r.actions
@@ -262,8 +283,10 @@ describe('network_loopback and dns_query', () => {
 });
 
 describe('image_load, process_access, process_tampering', () => {
-  it('image_load maps the copied library while loaded and fails on a non-ELF file', async () => {
-    const r = await run('image_load', (a) => {
+  it('image_load maps the copied library while loaded and fails on a non-ELF file', async ({
+    skip,
+  }) => {
+    const r = await run('image_load', skip, (a) => {
       const maps = readFileSync(`/proc/${a.actor.pid}/maps`, 'utf8');
       if (a.operation === 'dlopen' && a.result.ok) {
         expect(maps).toContain(a.args.library?.path);
@@ -275,9 +298,11 @@ describe('image_load, process_access, process_tampering', () => {
     expect(r.actions.at(-1)?.result.message).toMatch(/ELF|header|short/i);
   });
 
-  it('process_access reads the marker through ptrace and process_vm_readv while being the tracer', async () => {
+  it('process_access reads the marker through ptrace and process_vm_readv while being the tracer', async ({
+    skip,
+  }) => {
     let target = 0;
-    const r = await run('process_access', (a) => {
+    const r = await run('process_access', skip, (a) => {
       if (a.args.request === 'PTRACE_ATTACH') {
         target = a.args.targetPid as number;
         expect(readFileSync(`/proc/${target}/status`, 'utf8')).toMatch(
@@ -297,8 +322,8 @@ describe('image_load, process_access, process_tampering', () => {
 
   it.runIf(isRoot)(
     'process_tampering changes the child memory, checked through /proc/<pid>/mem',
-    async () => {
-      const r = await run('process_tampering', (a) => {
+    async ({ skip }) => {
+      const r = await run('process_tampering', skip, (a) => {
         if (a.operation === 'process_vm_writev' && a.result.ok) {
           const m = a.args.memory;
           if (m === undefined) throw new Error('no memory facts');
@@ -315,9 +340,11 @@ describe('image_load, process_access, process_tampering', () => {
 });
 
 describe.runIf(isRoot)('root generators', () => {
-  it('ebpf_program: the program exists under its id while loaded and is gone after', async () => {
+  it('ebpf_program: the program exists under its id while loaded and is gone after', async ({
+    skip,
+  }) => {
     let progId: number | undefined;
-    const r = await run('ebpf_program', (a) => {
+    const r = await run('ebpf_program', skip, (a) => {
       if (a.args.request === 'BPF_PROG_LOAD' && a.result.ok) {
         progId = a.args.bpf?.progId;
         const shown = spawnSync('bpftool', ['prog', 'show', 'id', String(progId)], {
@@ -335,8 +362,10 @@ describe.runIf(isRoot)('root generators', () => {
     expect(r.actions.find((a) => a.expect === 'failure')?.result.errnoName).toBe('EINVAL');
   });
 
-  it('raw_access_read: the recorded hash is the hash of the first 512 bytes of the device', async () => {
-    const r = await run('raw_access_read', (a) => {
+  it('raw_access_read: the recorded hash is the hash of the first 512 bytes of the device', async ({
+    skip,
+  }) => {
+    const r = await run('raw_access_read', skip, (a) => {
       const dev = a.args.blockDevice;
       if (a.operation === 'read' && a.result.ok && dev !== undefined) {
         const fd = openSync(dev.path, 'r');
@@ -350,12 +379,12 @@ describe.runIf(isRoot)('root generators', () => {
     expect(r.actions.some((a) => a.operation === 'read' && a.result.ok)).toBe(true);
   });
 
-  it('user_account: /etc/passwd shows each change while it is in effect', async () => {
+  it('user_account: /etc/passwd shows each change while it is in effect', async ({ skip }) => {
     const entry = (name: string) =>
       readFileSync('/etc/passwd', 'utf8')
         .split('\n')
         .find((l) => l.startsWith(`${name}:`));
-    const r = await run('user_account', (a, runId) => {
+    const r = await run('user_account', skip, (a, runId) => {
       const line = entry(runId);
       if (a.operation === 'useradd' && a.result.ok)
         expect(line?.split(':')[2]).toBe(String(a.args.user?.uid));
@@ -366,8 +395,10 @@ describe.runIf(isRoot)('root generators', () => {
     expect(r.actions.find((a) => a.expect === 'failure')?.result.returnValue).toBe(9);
   });
 
-  it('logon: su with the right password runs as the test user, a wrong one fails', async () => {
-    const r = await run('logon', () => {});
+  it('logon: su with the right password runs as the test user, a wrong one fails', async ({
+    skip,
+  }) => {
+    const r = await run('logon', skip, () => {});
     expectOk(r);
     const su = r.actions.filter((a) => a.operation === 'su');
     expect(su.map((a) => a.children?.[0]?.exitCode)).toEqual([0, 1]);
@@ -375,8 +406,8 @@ describe.runIf(isRoot)('root generators', () => {
     expect(su[0]?.children?.[0]?.pid).toBeGreaterThan(0);
   });
 
-  it('service_unit: the unit file holds the recorded bytes, then is gone', async () => {
-    const r = await run('service_unit', (a) => {
+  it('service_unit: the unit file holds the recorded bytes, then is gone', async ({ skip }) => {
+    const r = await run('service_unit', skip, (a) => {
       if (a.args.file !== undefined)
         expect(sha256(readFileSync(a.args.file.path))).toBe(a.args.file.sha256);
       if (a.operation === 'unlink') expect(existsSync(a.args.path as string)).toBe(false);
@@ -388,15 +419,8 @@ describe.runIf(isRoot)('root generators', () => {
     expect(r.actions.map((a) => a.operation)).toContain('unlink');
   });
 
-  it('scheduled_task: the crontab holds the entry while installed, or the host says why not', async () => {
-    const g = generator('scheduled_task');
-    const missing = g.unavailable(probeHost());
-    if (missing !== undefined) {
-      console.warn(`scheduled_task is not possible here: ${missing}`);
-      expect(missing).toMatch(/cron|systemd/);
-      return;
-    }
-    const r = await run('scheduled_task', (a) => {
+  it('scheduled_task: the crontab holds the entry while installed', async ({ skip }) => {
+    const r = await run('scheduled_task', skip, (a) => {
       const spool = a.args.crontab?.spoolPath;
       if (a.operation === 'crontab' && spool !== undefined)
         expect(readFileSync(spool, 'utf8')).toContain(a.args.crontab?.entry);

@@ -122,7 +122,8 @@ export function hostSnapshot(): Record<string, string | string[]> {
     subuid: withoutRuns(read('/etc/subuid')),
     subgid: withoutRuns(read('/etc/subgid')),
     units: names('/etc/systemd/system'),
-    crontabs: names('/var/spool/cron/crontabs'),
+    // crontab writes tmp.XXXXXX first and renames it to the user's name.
+    crontabs: names('/var/spool/cron/crontabs').filter((n) => !n.startsWith('tmp.')),
     loops: list('/sys/block')
       .filter((n) => n.startsWith('loop'))
       .map((n) => `${n}:${read(`/sys/block/${n}/loop/backing_file`).trim()}`)
