@@ -26,7 +26,7 @@ import { loadRuleSets } from './rules.ts';
 const spec = {
   name: 'evidence',
   usage:
-    'npm run evidence -- --manifest <m.json> --events <capture> [--events <capture>...] [--vendor <name>] [--product-version <x.y>] [--format md|json] [--out <file>] [--patch <file>] [--input-format ecs|laurel|csv] [--skew <seconds>]\n       npm run evidence -- classify --events <capture> [--events <capture>...] [--json] [--input-format ecs|laurel|csv]',
+    'npm run evidence -- --manifest <m.json> --events <capture> [--events <capture>...] [--vendor <name>] [--product-version <x.y>] [--format md|json] [--out <file>] [--patch <file>] [--input-format ecs|laurel|csv] [--skew <seconds>] [--setting <ids=setting>...]\n       npm run evidence -- classify --events <capture> [--events <capture>...] [--json] [--input-format ecs|laurel|csv]',
   summary:
     "Matches a generator manifest against an EDR's captured events and proposes a status per Linux sub-category with the events that prove it; `classify` lists what a capture shows telemetry for.",
   allowPositionals: true,
@@ -83,6 +83,13 @@ const spec = {
       description: "Clock difference tolerated between the manifest and the sensor's timestamps.",
       default: '5',
     },
+    setting: {
+      type: 'string',
+      value: '<ids=setting>',
+      multiple: true,
+      description:
+        'Sub-categories (comma-separated ids) that needed a non-default product setting, and the setting: observed cells then propose via-enabling-telemetry.',
+    },
     json: { type: 'boolean', description: 'classify: print JSON instead of a table.' },
     data: {
       type: 'string',
@@ -94,6 +101,7 @@ const spec = {
   epilog: [
     'Examples:',
     '  npm run evidence -- --manifest m.json --events defend.ndjson.gz --vendor "Elastic" --product-version 9.3.0 --patch elastic.patch.json',
+    '  npm run evidence -- --manifest m.json --events defend.ndjson --setting "file-entropy,file-header-bytes,file-size=linux.advanced.events.populate_file_data: true"',
     '  npm run evidence -- classify --events export.csv',
     'Statuses: observed → yes, partially → partially (with the reason), not observed → no, not testable here → pending-response.',
     'Exit codes: 0 done, 1 bad input (manifest, capture, data) or nothing in the capture matched the manifest, 2 bad usage.',
@@ -180,6 +188,28 @@ const code = await runCli(spec, process.argv.slice(2), async (cli, io) => {
     if (!Number.isFinite(skew) || skew < 0)
       throw new UsageError('--skew takes a number of seconds, such as 5.');
     const vendorName = stringFlag(cli, 'vendor') ?? 'Unnamed EDR';
+    const enabledBy: Record<string, string> = {};
+    const known = new Set(
+      matrixRows((await loadCoreData(dataDir)).matrices.linux).map((r) => r.sub.id),
+    );
+    for (const entry of list(cli, 'setting')) {
+      const eq = entry.indexOf('=');
+      const ids =
+        eq > 0
+          ? entry
+              .slice(0, eq)
+              .split(',')
+              .map((s) => s.trim())
+          : [];
+      const setting = eq > 0 ? entry.slice(eq + 1).trim() : '';
+      const unknown = ids.filter((id) => !known.has(id));
+      if (ids.length === 0 || setting === '' || unknown.length > 0) {
+        throw new UsageError(
+          `--setting takes "<sub-category ids>=<setting>", e.g. "file-entropy,file-size=populate_file_data: true"${unknown.length > 0 ? `; unknown ids: ${unknown.join(', ')}` : ''}.`,
+        );
+      }
+      for (const id of ids) enabledBy[id] = setting;
+    }
     const manifests = await Promise.all(manifestPaths.map(loadManifest));
     const run = await runEvidence({
       manifests,
@@ -187,6 +217,7 @@ const code = await runCli(spec, process.argv.slice(2), async (cli, io) => {
       format: inputFormat,
       skewMs: skew * 1000,
       vendor: { name: vendorName, productVersion: stringFlag(cli, 'product-version') },
+      enabledBy,
       dataDir,
       onProgress: (m) => io.stderr(`${m}\n`),
     });

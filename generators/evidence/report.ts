@@ -72,7 +72,7 @@ export function renderMarkdown(run: EvidenceRun): string {
         : `${a.observed}/${a.total}${a.partial > 0 ? ` (+${a.partial} partly)` : ''}`;
     const proof = c.proof.length === 0 ? '-' : c.proof.map(code).join(', ');
     out.push(
-      `| ${cell(row.name)} | ${cell(statusText(run.statuses, c.status))} | ${c.verdict} | ${recorded} | ${cell(proof)} | ${cell(c.reason)} |`,
+      `| ${cell(row.name)} | ${cell(statusText(run.statuses, c.status))} | ${c.verdict} | ${recorded} | ${cell(proof)} | ${cell(c.setting === undefined ? c.reason : `Needs ${c.setting}. ${c.reason}`)} |`,
     );
   }
   const withSamples = run.rows.filter((r) => (f.cells[r.subCategory]?.samples.length ?? 0) > 0);
