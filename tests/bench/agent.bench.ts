@@ -1,0 +1,397 @@
+/**
+ * `npm run bench:agent`: what the reference agent costs, in one run.
+ *
+ * 1. Overhead: <n> fork+exec of /bin/true (tests/bench/forkexec.c) with no sensor, with the agent
+ *    (`npm run agent`, every family) and with auditd + LAUREL (the evidence refresh's sensor and
+ *    rules, generators/evidence/sensors/auditd.ts). The workload and the sensor each run in their
+ *    own cgroup v2 (BPF programs are billed to the workload that triggers them); the sensor's whole
+ *    process tree is counted (loader + node enricher; auditd + laurel, plus the kauditd kernel
+ *    thread, which cannot join a cgroup). Total CPU = workload + sensor, as a ratio to no sensor;
+ *    median of --rounds rounds. Target: <= 1.02x.
+ * 2. Throughput: a stream recorded from the real loader replayed through the decoder and enricher
+ *    in this process; enriched events per CPU second with caches warm. Target: >= 200k/s.
+ * 3. Memory: the agent's peak RSS (loader + enricher) during the overhead runs.
+ *
+ * Leaves the host as it was: cgroups removed, agent stopped, auditd stopped, its rules deleted and
+ * the audit settings restored (by the evidence sensor's own stop()).
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { auditdUnavailable, startAuditd } from '../../generators/evidence/sensors/auditd.ts';
+import { type CliSpec, EXIT, type ParsedCli, runCli, UsageError } from '../../scoring/cli-kit.ts';
+import {
+  BenchCgroup,
+  cgroupUnavailable,
+  childrenOf,
+  findKernelThread,
+  rssKib,
+  threadCpuUs,
+} from './cgroups.ts';
+import { measureThroughput, type Throughput } from './enricher-throughput.ts';
+
+const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const AGENT_CLI = join(REPO, 'agent/src/cli.ts');
+const LOADER = join(REPO, 'agent/build/agent-loader');
+const RATIO_TARGET = 1.02;
+const RATE_TARGET = 200_000;
+
+export const spec: CliSpec = {
+  name: 'bench:agent',
+  usage: 'npm run bench:agent -- [--iterations <n>] [--rounds <n>] [--no-auditd]',
+  summary:
+    'Measures the eBPF agent: CPU overhead on a fork+exec workload against no sensor and auditd + LAUREL, enrichment rate and memory.',
+  flags: {
+    iterations: {
+      type: 'string',
+      value: '<n>',
+      description: 'fork+exec per workload run.',
+      default: '2000',
+    },
+    rounds: {
+      type: 'string',
+      value: '<n>',
+      description: 'Workload runs per configuration; the median is reported.',
+      default: '3',
+    },
+    'no-auditd': {
+      type: 'boolean',
+      description: 'Skip the auditd + LAUREL configuration.',
+    },
+  },
+  epilog: [
+    'Needs root, cgroup v2, the agent build tools (clang, bpftool, libbpf-dev) and for the peer the Debian packages auditd and laurel.',
+    'Exit codes: 0 targets met, 1 a target missed or the bench could not run, 2 bad usage.',
+  ],
+};
+
+interface Sample {
+  workloadUs: number;
+  sensorUs: number;
+  /** sensorUs minus what the sensor used at its idle rate (the rest of the host) over the run. */
+  sensorNetUs: number;
+  /** Lines the sensor wrote during the run (events), all processes on the host. */
+  events: number;
+  wallMs: number;
+}
+
+interface Row {
+  name: string;
+  samples: Sample[];
+  note: string;
+  rss?: string;
+  unavailable?: string;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function lineCount(file: string | undefined): number {
+  if (!file || !existsSync(file)) return 0;
+  const b = readFileSync(file);
+  let n = 0;
+  for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) n++;
+  return n;
+}
+
+/** How long the idle rate of a sensor is measured before each run. */
+const IDLE_MS = 2000;
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] ?? Number.NaN) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
+}
+
+function intFlag(cli: ParsedCli, name: string, def: number, min: number, max: number): number {
+  const v = cli.values[name];
+  if (v === undefined) return def;
+  const n = Number(v);
+  if (typeof v !== 'string' || !Number.isInteger(n) || n < min || n > max)
+    throw new UsageError(
+      `--${name} takes a whole number from ${min} to ${max}; received "${String(v)}".`,
+    );
+  return n;
+}
+
+/** Waits until a file stops growing (the sensor has written everything it is going to). */
+async function settle(file: string, quietMs = 400, maxMs = 20_000): Promise<void> {
+  const size = () => (existsSync(file) ? statSync(file).size : 0);
+  let last = size();
+  let still = 0;
+  const deadline = Date.now() + maxMs;
+  while (still < quietMs && Date.now() < deadline) {
+    await sleep(100);
+    const now = size();
+    still = now === last ? still + 100 : 0;
+    last = now;
+  }
+}
+
+function build(dir: string): string {
+  const make = spawnSync('make', ['-s', '-C', join(REPO, 'agent')], { encoding: 'utf8' });
+  if (make.status !== 0)
+    throw new Error(`Building the agent failed (make -C agent):\n${make.stderr}`);
+  const driver = join(dir, 'forkexec');
+  const cc = spawnSync('cc', ['-O2', '-o', driver, join(REPO, 'tests/bench/forkexec.c')], {
+    encoding: 'utf8',
+  });
+  if (cc.status !== 0) throw new Error(`Compiling tests/bench/forkexec.c failed:\n${cc.stderr}`);
+  return driver;
+}
+
+async function main(
+  cli: ParsedCli,
+  io: { stdout: (s: string) => void; stderr: (s: string) => void },
+) {
+  const iterations = intFlag(cli, 'iterations', 2000, 10, 1_000_000);
+  const rounds = intFlag(cli, 'rounds', 3, 1, 50);
+  const why = cgroupUnavailable();
+  if (why) {
+    io.stderr(`bench:agent cannot run: ${why}.\n`);
+    return EXIT.checksFailed;
+  }
+  const log = (s: string) => io.stderr(`bench:agent: ${s}\n`);
+  const dir = mkdtempSync(join(tmpdir(), 'etm-bench-agent-'));
+  const target = realpathSync('/bin/true');
+  const tag = `etm-bench-${process.pid}`;
+  const workload = new BenchCgroup(`${tag}-workload`);
+  const sensor = new BenchCgroup(`${tag}-sensor`);
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const rows: Row[] = [];
+  let throughput: Throughput | undefined;
+  try {
+    const driver = build(dir);
+    /**
+     * One workload run. With a sensor, its idle rate (monitoring the rest of the host: other
+     * builds, browsers, CI) is measured first, so the table can show the sensor's cost with and
+     * without that background.
+     */
+    const runOnce = async (
+      waitFor: () => Promise<void>,
+      extraSensorUs: () => number,
+      log?: string,
+    ): Promise<Sample> => {
+      const sensorNow = () => sensor.cpu().usageUs + extraSensorUs();
+      let idleRate = 0;
+      if (log) {
+        const i0 = sensorNow();
+        await sleep(IDLE_MS);
+        idleRate = (sensorNow() - i0) / IDLE_MS;
+      }
+      const e0 = lineCount(log);
+      const w0 = workload.cpu().usageUs;
+      const s0 = sensorNow();
+      const t0 = Date.now();
+      const r = workload.runSync([driver, String(iterations), target]);
+      if (r.status !== 0) throw new Error(`The workload failed: ${r.stderr}`);
+      const wallMs = Date.now() - t0;
+      await waitFor();
+      const sensorUs = sensorNow() - s0;
+      return {
+        workloadUs: workload.cpu().usageUs - w0,
+        sensorUs,
+        sensorNetUs: Math.max(0, sensorUs - idleRate * (Date.now() - t0)),
+        events: lineCount(log) - e0,
+        wallMs,
+      };
+    };
+
+    // 1. No sensor.
+    log(`no sensor: ${rounds} x ${iterations} fork+exec of ${target}`);
+    const none: Sample[] = [];
+    for (let i = 0; i < rounds; i++)
+      none.push(
+        await runOnce(
+          async () => {},
+          () => 0,
+        ),
+      );
+    rows.push({ name: 'no sensor', samples: none, note: '' });
+
+    // 2. The agent, every family, in the sensor cgroup.
+    log('agent: starting npm run agent (all families) in its cgroup');
+    const out = join(dir, 'agent.ndjson');
+    const agent: ChildProcess = sensor.spawn([
+      process.execPath,
+      AGENT_CLI,
+      '--out',
+      out,
+      '--no-build',
+    ]);
+    let agentErr = '';
+    agent.stderr?.on('data', (d: Buffer) => {
+      agentErr += d.toString();
+    });
+    const agentExit = new Promise<void>((r) => agent.once('exit', () => r()));
+    cleanups.push(async () => {
+      if (agent.exitCode === null) {
+        agent.kill('SIGTERM');
+        await agentExit;
+      }
+    });
+    const deadline = Date.now() + 60_000;
+    while (!/agent: attached .*loader pid (\d+)/.test(agentErr)) {
+      if (agent.exitCode !== null || Date.now() > deadline)
+        throw new Error(`The agent did not start:\n${agentErr}`);
+      await sleep(100);
+    }
+    const loaderPid = Number(/loader pid (\d+)/.exec(agentErr)?.[1]);
+    await sleep(1000); // process-table seeding and first stats
+    await settle(out);
+    const agentSamples: Sample[] = [];
+    for (let i = 0; i < rounds; i++)
+      agentSamples.push(
+        await runOnce(
+          () => settle(out),
+          () => 0,
+          out,
+        ),
+      );
+    const nodeRss = agent.pid ? rssKib(agent.pid) : undefined;
+    const loaderRss = rssKib(loaderPid);
+    agent.kill('SIGTERM');
+    await agentExit;
+    const execs = readFileSync(out, 'utf8')
+      .split('\n')
+      .filter(
+        (l) => l.includes('"action":"exec"') && l.includes(`"executable":"${target}"`),
+      ).length;
+    const drops = /dropped in the kernel: (\d+)/.exec(agentErr)?.[1] ?? '?';
+    rows.push({
+      name: 'agent (eBPF, all families)',
+      samples: agentSamples,
+      note: `${execs}/${rounds * iterations} execs reported, ${drops} dropped`,
+      ...(nodeRss && loaderRss
+        ? {
+            rss: `peak RSS: enricher ${(nodeRss.peak / 1024).toFixed(1)} MiB + loader ${(loaderRss.peak / 1024).toFixed(1)} MiB = ${((nodeRss.peak + loaderRss.peak) / 1024).toFixed(1)} MiB (plus a 16 MiB ring buffer in locked kernel memory)`,
+          }
+        : {}),
+    });
+
+    // 3. auditd + LAUREL with the evidence refresh's rules.
+    const auditWhy = cli.values['no-auditd'] ? 'skipped (--no-auditd)' : auditdUnavailable();
+    if (auditWhy) {
+      rows.push({ name: 'auditd + LAUREL', samples: [], note: '', unavailable: auditWhy });
+    } else {
+      log('auditd + LAUREL: starting with generators/evidence/auditd/edr-telemetry.rules');
+      const adir = join(dir, 'audit');
+      const session = await startAuditd(adir, log);
+      cleanups.push(() => session.stop());
+      // auditd forks laurel at start: move both (and any other plugin) into the sensor cgroup.
+      sensor.adopt(session.pid);
+      for (const c of childrenOf(session.pid)) sensor.adopt(c);
+      const kauditd = findKernelThread('kauditd');
+      const kUs = () => (kauditd ? threadCpuUs(kauditd) : 0);
+      await settle(session.capture);
+      const auditSamples: Sample[] = [];
+      for (let i = 0; i < rounds; i++)
+        auditSamples.push(await runOnce(() => settle(session.capture), kUs, session.capture));
+      const lines = existsSync(session.capture)
+        ? readFileSync(session.capture, 'utf8')
+            .split('\n')
+            .filter((l) => l.includes('"execve"') && l.includes(target)).length
+        : 0;
+      cleanups.pop();
+      await session.stop();
+      rows.push({
+        name: 'auditd + LAUREL',
+        samples: auditSamples,
+        note: `${lines} LAUREL execve lines for ${target}; kauditd ${kauditd ? 'counted' : 'not found'}`,
+      });
+    }
+
+    // 4. Throughput: record the loader's stream during a workload, replay it here.
+    log('throughput: recording a loader stream');
+    const stream = join(dir, 'stream.bin');
+    const rec = spawn('sh', ['-c', `exec "${LOADER}" -p ${process.pid} > "${stream}"`], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let recErr = '';
+    rec.stderr?.on('data', (d: Buffer) => {
+      recErr += d.toString();
+    });
+    const recExit = new Promise<void>((r) => rec.once('exit', () => r()));
+    await sleep(1500);
+    if (rec.exitCode !== null) throw new Error(`The loader did not start:\n${recErr}`);
+    workload.runSync([driver, String(Math.max(iterations, 2000)), target]);
+    await settle(stream);
+    rec.kill('SIGTERM');
+    await recExit;
+    log('throughput: replaying through the decoder and enricher');
+    throughput = measureThroughput(stream);
+  } finally {
+    for (const c of cleanups.reverse()) await c();
+    workload.remove();
+    sensor.remove();
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  // The table.
+  const base = rows[0] as Row;
+  const baseTotal = median(base.samples.map((s) => s.workloadUs + s.sensorUs));
+  const ms = (us: number) => (us / 1000).toFixed(0);
+  const lines: string[] = [
+    '',
+    `agent bench: ${iterations} fork+exec of /bin/true per run, median of ${rounds} runs, CPU from cgroup v2 cpu.stat`,
+    '',
+    `  ${'configuration'.padEnd(28)} ${'workload'.padStart(8)} ${'sensor'.padStart(7)} ${'total'.padStart(6)} ${'ratio'.padStart(7)} ${'sensor-idle'.padStart(11)} ${'ratio'.padStart(7)} ${'events'.padStart(7)} ${'wall'.padStart(6)}  notes`,
+    `  ${''.padEnd(28)} ${'ms'.padStart(8)} ${'ms'.padStart(7)} ${'ms'.padStart(6)} ${''.padStart(7)} ${'ms'.padStart(11)} ${''.padStart(7)} ${''.padStart(7)} ${'ms'.padStart(6)}`,
+  ];
+  let agentRatio = Number.NaN;
+  let agentNetRatio = Number.NaN;
+  for (const r of rows) {
+    if (r.unavailable) {
+      lines.push(`  ${r.name.padEnd(28)} not run: ${r.unavailable}`);
+      continue;
+    }
+    const med = (f: (x: Sample) => number) => median(r.samples.map(f));
+    const total = med((x) => x.workloadUs + x.sensorUs);
+    const net = med((x) => x.workloadUs + x.sensorNetUs);
+    const ratio = total / baseTotal;
+    const netRatio = net / baseTotal;
+    if (r.name.startsWith('agent')) {
+      agentRatio = ratio;
+      agentNetRatio = netRatio;
+    }
+    lines.push(
+      `  ${r.name.padEnd(28)} ${ms(med((x) => x.workloadUs)).padStart(8)} ${ms(med((x) => x.sensorUs)).padStart(7)} ${ms(total).padStart(6)} ${`${ratio.toFixed(3)}x`.padStart(7)} ` +
+        `${ms(med((x) => x.sensorNetUs)).padStart(11)} ${`${netRatio.toFixed(3)}x`.padStart(7)} ${String(med((x) => x.events)).padStart(7)} ${med(
+          (x) => x.wallMs,
+        )
+          .toFixed(0)
+          .padStart(6)}  ${r.note}`,
+    );
+  }
+  lines.push(
+    '',
+    "  sensor-idle: the sensor's CPU minus its idle rate over the run (measured for 2 s before each run),",
+    '  i.e. without the rest of the host, which a host-wide sensor watches too; events: lines written during a run.',
+  );
+  for (const r of rows) if (r.rss) lines.push('', `  agent memory: ${r.rss}`);
+  if (throughput) {
+    lines.push(
+      '',
+      `  enrichment: ${Math.round(throughput.eventsPerCpuSec).toLocaleString('en-US')} events per CPU second on one core ` +
+        `(${throughput.events.toLocaleString('en-US')} events from ${throughput.records.toLocaleString('en-US')} records in ${throughput.cpuMs.toFixed(0)} ms CPU, ` +
+        `${(throughput.bytes / throughput.events).toFixed(0)} bytes per event, hash cache warm, ${throughput.malformed} malformed)`,
+    );
+  }
+  const ratioOk = agentNetRatio <= RATIO_TARGET;
+  const rateOk = (throughput?.eventsPerCpuSec ?? 0) >= RATE_TARGET;
+  lines.push(
+    '',
+    `  targets: overhead <= ${RATIO_TARGET}x → ${Number.isNaN(agentNetRatio) ? 'not measured' : `${agentNetRatio.toFixed(3)}x without the host's background (${agentRatio.toFixed(3)}x with it) ${ratioOk ? 'met' : 'MISSED'}`}; ` +
+      `enrichment >= ${RATE_TARGET.toLocaleString('en-US')}/s → ${rateOk ? 'met' : 'MISSED'}`,
+    '',
+  );
+  io.stdout(lines.join('\n'));
+  return ratioOk && rateOk ? EXIT.ok : EXIT.checksFailed;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  runCli(spec, process.argv.slice(2), main).then((code) => {
+    process.exitCode = code;
+  });
+}
