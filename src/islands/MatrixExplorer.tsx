@@ -194,9 +194,8 @@ export default function MatrixExplorer({ data, staticId }: Props) {
       ),
     });
 
-  const summary = ready
-    ? `Showing ${shownRows.length} of ${data.rows.length} sub-categories and ${view.vendors.length} of ${data.vendors.length} products.`
-    : 'Filters, sorting and export load with JavaScript; the full matrix below works without it.';
+  // Same sentence before and after hydration, so hydrating never shifts the layout.
+  const summary = `Showing ${shownRows.length} of ${data.rows.length} sub-categories and ${view.vendors.length} of ${data.vendors.length} products.`;
 
   // Rows grouped under their categories, in row-model order.
   const groups: { category: number; rows: ExplorerRow[] }[] = [];
