@@ -53,13 +53,10 @@ describe('npm run score', () => {
   it('prints a readable table for one platform by default', async () => {
     const { code, stdout } = await cli('scoring/cli.ts', ['--platform', 'linux']);
     expect(code).toBe(0);
-    expect(stdout.split('\n').slice(0, 3)).toMatchInlineSnapshot(`
-      [
-        "Linux (maximum 28.30)",
-        "Rank  Vendor               Score   Share",
-        "   1  C-Prot               25.60   90.5%",
-      ]
-    `);
+    const [title, header, first] = stdout.split('\n');
+    expect(title).toBe('Linux (maximum 28.30)');
+    expect(header?.split(/\s+/).filter(Boolean)).toEqual(['Rank', 'Vendor', 'Score', 'Share']);
+    expect(first?.split(/\s{2,}/).filter(Boolean)).toEqual(['1', 'C-Prot', '25.60', '90.5%']);
   });
 
   it('prints csv and markdown', async () => {
