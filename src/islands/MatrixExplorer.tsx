@@ -209,7 +209,7 @@ export default function MatrixExplorer({ data, staticId }: Props) {
   return (
     <div className="explorer">
       <form className="toolbar" onSubmit={(e) => e.preventDefault()} aria-label="Matrix view">
-        <fieldset>
+        <fieldset disabled={!ready}>
           <legend className="visually-hidden">Change the matrix view</legend>
           <div className="field">
             <label htmlFor={`${ids}-q`}>Filter sub-categories</label>
