@@ -63,19 +63,11 @@ export default function MatrixExplorer({ data, staticId }: Props) {
   const [ready, setReady] = useState(false);
   const [copied, setCopied] = useState(false);
 
-  // The island hydrates on first interaction, so a reader may already have typed a filter into
-  // the server-rendered box; hydration would reset it. Read it during the first (hydrating)
-  // render, before React commits, and apply it with the shared view from the query string.
-  const [typedEarly] = useState(() =>
-    typeof document === 'undefined'
-      ? ''
-      : ((document.getElementById(`${ids}-q`) as HTMLInputElement | null)?.value ?? ''),
-  );
+  // Read the shared view once on hydration (the server render cannot see the query string).
   useEffect(() => {
-    const shared = decodeView(window.location.search, universe);
-    setView(typedEarly ? { ...shared, query: typedEarly } : shared);
+    setView(decodeView(window.location.search, universe));
     setReady(true);
-  }, [universe, typedEarly]);
+  }, [universe]);
 
   const active = ready && !isDefaultView(view, universe);
 
