@@ -115,13 +115,14 @@ static int audit_open(struct family_ctx *c)
 	(void)c;
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_AUDIT);
 	if (fd < 0) {
-		fprintf(stderr, "Failed to open an audit netlink socket: %s (the kernel needs CONFIG_AUDIT; "
-				"leave audit out with -f)\n", strerror(errno));
+		fprintf(stderr, "agent-loader: no audit family: opening an audit netlink socket failed: %s (the "
+				"kernel needs CONFIG_AUDIT); logon and account events are not captured.\n", strerror(errno));
 		return -1;
 	}
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		fprintf(stderr, "Failed to join the audit read-log multicast group: %s (needs CAP_AUDIT_READ and the "
-				"initial network namespace)\n", strerror(errno));
+		fprintf(stderr, "agent-loader: no audit family: joining the audit read-log multicast group failed: %s "
+				"(needs CAP_AUDIT_READ and the initial network namespace, so not inside a container); "
+				"logon and account events are not captured.\n", strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -132,7 +133,8 @@ static int audit_open(struct family_ctx *c)
 	} else if (st.enabled == 0 && audit_enable_opt) {
 		err = audit_set_enabled(1);
 		if (err) {
-			fprintf(stderr, "Failed to enable kernel auditing: %s\n", strerror(-err));
+			fprintf(stderr, "agent-loader: no audit family: enabling kernel auditing failed: %s (needs "
+					"CAP_AUDIT_CONTROL; an immutable audit configuration cannot be changed).\n", strerror(-err));
 			close(fd);
 			return -1;
 		}

@@ -194,8 +194,10 @@ static int families_add_sources(struct family_ctx *c, int ep)
 		if (!(c->families & s->bit))
 			continue;
 		s->fd = s->open(c);
+		/* A source that cannot open (no audit in a container's network namespace, say) has
+		 * said why on stderr; the BPF families still run, and hello.families shows it missing. */
 		if (s->fd < 0)
-			return -1;
+			continue;
 		ev.data.fd = s->fd;
 		if (epoll_ctl(ep, EPOLL_CTL_ADD, s->fd, &ev)) {
 			fprintf(stderr, "Failed to poll the %s source: %s\n", s->name, strerror(errno));

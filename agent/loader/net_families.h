@@ -118,9 +118,10 @@ static int dns_attach(struct family_ctx *c, struct dns_bpf *s)
 
 	(void)c;
 	if (cg < 0) {
-		fprintf(stderr, "Failed to find a cgroup v2 mount for the dns family: it attaches to the root "
-				"cgroup (mount -t cgroup2 none /sys/fs/cgroup, or leave dns out with -f).\n");
-		return -1;
+		/* Not fatal: every other family still works without cgroup v2. */
+		fprintf(stderr, "agent-loader: no cgroup v2 mount, so the dns family is not attached (it attaches to "
+				"the root cgroup: mount -t cgroup2 none /sys/fs/cgroup).\n");
+		return 0;
 	}
 	s->links.dns_egress = bpf_program__attach_cgroup(s->progs.dns_egress, cg);
 	s->links.dns_ingress = s->links.dns_egress ? bpf_program__attach_cgroup(s->progs.dns_ingress, cg) : NULL;
