@@ -85,5 +85,22 @@ export const EvidenceFileSchema = z.strictObject({
     }),
   ),
   cells: z.record(SlugSchema, EvidenceCellSchema),
+  /** The measured row against a claimed column of the same product (auditd + LAUREL vs Auditd). */
+  comparison: z
+    .strictObject({
+      vendor: SlugSchema,
+      name: z.string().min(1),
+      cells: z.record(
+        SlugSchema,
+        z.strictObject({
+          claimed: StatusIdSchema,
+          measured: StatusIdSchema,
+          agree: z.boolean(),
+          /** Why the two differ (or that they agree), in one or two sentences. */
+          explanation: z.string().min(1),
+        }),
+      ),
+    })
+    .optional(),
 });
 export type EvidenceFile = z.infer<typeof EvidenceFileSchema>;

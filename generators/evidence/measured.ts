@@ -7,8 +7,10 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { loadCoreData } from '../../scoring/dataset.ts';
 import type { MeasuredRow } from '../../scoring/schema.ts';
-import { type EvidenceRun, loadManifest, runEvidence } from './evidence.ts';
+import { compareWithClaimed } from './compare.ts';
+import { DATA_DIR, type EvidenceRun, loadManifest, runEvidence } from './evidence.ts';
 import type { EvidenceFile } from './evidence-file.schema.ts';
 import { measuredRow } from './patch.ts';
 import { INPUT_FORMATS } from './readers/capture.ts';
@@ -41,6 +43,8 @@ export const FixtureSchema = z.strictObject({
     .default([]),
   /** Tool versions at capture time (sensor, LAUREL...). */
   tools: z.record(z.string(), z.string()),
+  /** A claimed vendor of the Linux matrix to compare the measured row with (e.g. "auditd"). */
+  compareWith: z.string().optional(),
   /** When and how the capture was trimmed and sanitised. */
   notes: z.array(z.string()),
 });
@@ -74,7 +78,20 @@ export async function deriveFromFixture(
     ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
     ...(options.now === undefined ? {} : { now: options.now }),
   });
-  return { fixture, run, row: measuredRow(run, fixture.vendor.note), evidence: run.file };
+  let evidence = run.file;
+  if (fixture.compareWith !== undefined) {
+    const core = await loadCoreData(options.dataDir ?? DATA_DIR);
+    evidence = {
+      ...evidence,
+      comparison: compareWithClaimed(
+        evidence,
+        core.matrices.linux,
+        fixture.compareWith,
+        core.statuses,
+      ),
+    };
+  }
+  return { fixture, run, row: measuredRow(run, fixture.vendor.note), evidence };
 }
 
 /** Every fixture folder that holds a fixture.json. */

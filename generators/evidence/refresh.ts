@@ -35,6 +35,8 @@ interface SensorSpec {
   start: (dir: string, log: (line: string) => void) => Promise<SensorSession>;
   /** Non-default settings the sensor runs with, and the sub-categories that need them. */
   settings: Fixture['settings'];
+  /** The claimed Linux column of the same product, to explain every disagreement with. */
+  compareWith?: string;
 }
 
 const AGENT_AUDIT_FLAG = '--audit-enable';
@@ -76,6 +78,7 @@ export const SENSORS: Record<'agent' | 'auditd', SensorSpec> = {
     unavailable: () => auditdUnavailable(false),
     start: startAuditd,
     settings: [],
+    compareWith: 'auditd',
   },
 };
 
@@ -412,6 +415,7 @@ async function measure(
       manifests: ['manifest.json', 'sensor.json'],
       settings: sensor.settings,
       tools: session.tools,
+      ...(sensor.compareWith === undefined ? {} : { compareWith: sensor.compareWith }),
       notes: [
         `Captured ${start.time} by npm run evidence:refresh on ${generated.host.distro.name}, kernel ${generated.host.kernelRelease}.`,
         `Kept the ${trimmed.kept} events of the generators' process trees and the sensor's own records between the sensor's start and stop (±5 s); dropped ${trimmed.dropped} events of other processes or outside that window. Host names, machine id and home directories redacted.`,
