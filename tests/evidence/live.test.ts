@@ -37,6 +37,17 @@ function hostState() {
   return { audit, rules, portStart: readFileSync(PORT_START, 'utf8').trim() };
 }
 
+/**
+ * The agent's own tests switch kernel auditing on while they run (--audit-enable), possibly at
+ * the same time as these; `enabled` is only compared when no agent loader is running.
+ */
+function comparable(state: ReturnType<typeof hostState>) {
+  const agentRunning = spawnSync('pgrep', ['-x', 'agent-loader']).status === 0;
+  return agentRunning
+    ? { ...state, audit: state.audit.filter((l) => !l.startsWith('enabled ')) }
+    : state;
+}
+
 function refresh(sensor: string) {
   const data = join(tmp, `data-${sensor}`);
   const fixtures = join(tmp, `fixtures-${sensor}`);

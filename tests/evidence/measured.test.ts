@@ -197,6 +197,28 @@ describe('verdicts on the real auditd + LAUREL capture', () => {
   });
 });
 
+describe('auditd + LAUREL next to the claimed Auditd column', () => {
+  it('explains every cell where the measurement and upstream disagree', () => {
+    const comparison = derived.get('auditd-laurel')?.evidence.comparison;
+    expect(comparison?.vendor).toBe('auditd');
+    const cells = Object.entries(comparison?.cells ?? {});
+    expect(cells).toHaveLength(34);
+    for (const [, c] of cells) {
+      expect(c.agree).toBe(c.claimed === c.measured);
+      expect(c.explanation.length).toBeGreaterThan(20);
+    }
+    expect(comparison?.cells['user-logon']).toMatchObject({
+      claimed: 'no',
+      measured: 'yes',
+      agree: false,
+    });
+    expect(comparison?.cells['user-logon']?.explanation).toMatch(
+      /^Auditd's claimed column says No, but the capture shows it \(USER_START\.msg; rule laurel-user-start\)\./,
+    );
+    expect(comparison?.cells['process-creation']?.agree).toBe(true);
+  });
+});
+
 describe('proposed data changes', () => {
   let tmp: string;
   beforeAll(() => {
