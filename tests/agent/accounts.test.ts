@@ -112,12 +112,20 @@ describe.skipIf(skip)('agent capture of account changes and PAM logons via audit
   let result: AgentResult;
   let enabledBefore: string | undefined;
   let nobodyTried = false;
+  /** Why the audit family could not attach here (e.g. inside a container), if it could not. */
+  let unavailable: string | undefined;
 
   beforeAll(async () => {
     buildAgent();
     enabledBefore = auditEnabled();
     const dir = tempDir('accounts');
     const agent = await startAgent(['--families', 'process,audit', '--audit-enable'], dir);
+    unavailable = /no audit family: ([^\n]*)/.exec(agent.stderr())?.[1];
+    if (unavailable) {
+      console.warn(`[skipped] audit capture: ${unavailable}`);
+      result = await agent.stop();
+      return;
+    }
     try {
       const add = run('useradd', ['-M', '-s', '/bin/sh', user]);
       if (add.status !== 0) throw new Error(`useradd failed: ${add.stderr}`);
@@ -164,7 +172,8 @@ describe.skipIf(skip)('agent capture of account changes and PAM logons via audit
   };
   const exe = (e: EcsEvent) => e.process.executable as string;
 
-  it('exits cleanly and leaves kernel auditing as it found it', () => {
+  it('exits cleanly and leaves kernel auditing as it found it', (ctx) => {
+    if (unavailable) ctx.skip();
     expect(result.code).toBe(0);
     if (enabledBefore === '0') {
       expect(result.stderr).toMatch(/kernel auditing enabled for this run/);
@@ -172,7 +181,8 @@ describe.skipIf(skip)('agent capture of account changes and PAM logons via audit
     if (enabledBefore !== undefined) expect(auditEnabled()).toBe(enabledBefore);
   });
 
-  it('reports useradd as added-user naming the account and its id', () => {
+  it('reports useradd as added-user naming the account and its id', (ctx) => {
+    if (unavailable) ctx.skip();
     const e = one('added-user', 'target');
     expect(e.event).toMatchObject({
       category: ['iam'],
@@ -185,7 +195,8 @@ describe.skipIf(skip)('agent capture of account changes and PAM logons via audit
     expect((e.auditd as { message_type: string }).message_type).toBe('add_user');
   });
 
-  it('reports the group useradd created as added-group', () => {
+  it('reports the group useradd created as added-group', (ctx) => {
+    if (unavailable) ctx.skip();
     const g = result.events.filter(
       (e) => e.event.action === 'added-group' && (e.group as { name?: string })?.name === user,
     );
@@ -193,14 +204,16 @@ describe.skipIf(skip)('agent capture of account changes and PAM logons via audit
     expect(g[0]?.event.type).toEqual(['group', 'creation']);
   });
 
-  it('reports chpasswd and usermod as account changes', () => {
+  it('reports chpasswd and usermod as account changes', (ctx) => {
+    if (unavailable) ctx.skip();
     expect(one('changed-password', 'target').event.type).toEqual(['user', 'change']);
     const mod = one('modified-user', 'target');
     expect((mod.auditd as { data: { op: string } }).data.op).toBe('changing comment');
     expect(exe(mod)).toBe(realpathSync('/usr/sbin/usermod'));
   });
 
-  it("reports su's PAM session as session-opened and session-closed for the account", () => {
+  it("reports su's PAM session as session-opened and session-closed for the account", (ctx) => {
+    if (unavailable) ctx.skip();
     const open = one('session-opened', 'self');
     const close = one('session-closed', 'self');
     expect(open.event).toMatchObject({
@@ -214,7 +227,8 @@ describe.skipIf(skip)('agent capture of account changes and PAM logons via audit
     expect(open.process.pid).toBe(close.process.pid);
   });
 
-  it('reports a wrong password as user-login-failed', () => {
+  it('reports a wrong password as user-login-failed', (ctx) => {
+    if (unavailable) ctx.skip();
     if (!nobodyTried) {
       console.warn('[skipped] failed logon: no nobody account to run su from');
       return;
@@ -225,7 +239,8 @@ describe.skipIf(skip)('agent capture of account changes and PAM logons via audit
     expect(exe(e)).toBe(realpathSync('/usr/bin/su'));
   });
 
-  it('reports userdel as deleted-user, still naming the deleted account', () => {
+  it('reports userdel as deleted-user, still naming the deleted account', (ctx) => {
+    if (unavailable) ctx.skip();
     const e = one('deleted-user', 'target');
     expect(e.event).toMatchObject({
       category: ['iam'],

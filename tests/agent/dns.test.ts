@@ -175,6 +175,8 @@ const skip = announceSkip('agent DNS capture', bpfSkipReason());
 describe.skipIf(skip)('agent DNS capture of loopback queries and answers', () => {
   let result: AgentResult;
   let child: ChildReport;
+  /** Why the dns family could not attach here (no cgroup v2), if it could not. */
+  let unavailable: string | undefined;
   const serverIp = `127.53.${1 + Math.floor(Math.random() * 250)}.${1 + Math.floor(Math.random() * 250)}`;
   const altPort = 20000 + Math.floor(Math.random() * 20000);
 
@@ -203,13 +205,15 @@ describe.skipIf(skip)('agent DNS capture of loopback queries and answers', () =>
   const find = (action: string, qname: string) =>
     result.events.filter((e) => e.event.action === action && dnsOf(e)?.question?.name === qname);
 
-  it('exits cleanly without kernel drops', () => {
+  it('exits cleanly without kernel drops', (ctx) => {
+    if (unavailable) ctx.skip();
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/dropped in the kernel: 0\n/);
     expect(child.resolved).toEqual(['192.0.2.8']);
   });
 
-  it('reports a query as lookup_requested with id, flags, question and endpoints', () => {
+  it('reports a query as lookup_requested with id, flags, question and endpoints', (ctx) => {
+    if (unavailable) ctx.skip();
     const [q, ...more] = find('lookup_requested', 'raw-query.agent.test');
     expect(more).toHaveLength(0);
     expect(q?.event).toMatchObject({ category: ['network'], type: ['protocol', 'info'] });
@@ -232,7 +236,8 @@ describe.skipIf(skip)('agent DNS capture of loopback queries and answers', () =>
     expect(q?.process.name).toBe('node');
   });
 
-  it('reports the answer as lookup_result with answers, attributed to the querying process', () => {
+  it('reports the answer as lookup_result with answers, attributed to the querying process', (ctx) => {
+    if (unavailable) ctx.skip();
     const [a, ...more] = find('lookup_result', 'raw-query.agent.test');
     expect(more).toHaveLength(0);
     expect(a?.event.outcome).toBe('success');
@@ -259,7 +264,8 @@ describe.skipIf(skip)('agent DNS capture of loopback queries and answers', () =>
     expect(a?.process.pid).toBe(child.pid);
   });
 
-  it("captures node's resolver (c-ares) the same way", () => {
+  it("captures node's resolver (c-ares) the same way", (ctx) => {
+    if (unavailable) ctx.skip();
     expect(find('lookup_requested', 'resolver.agent.test').length).toBeGreaterThanOrEqual(1);
     const results = find('lookup_result', 'resolver.agent.test');
     expect(results.length).toBeGreaterThanOrEqual(1);
@@ -267,14 +273,16 @@ describe.skipIf(skip)('agent DNS capture of loopback queries and answers', () =>
     expect(results[0]?.process.pid).toBe(child.pid);
   });
 
-  it('reports NXDOMAIN with a failure outcome', () => {
+  it('reports NXDOMAIN with a failure outcome', (ctx) => {
+    if (unavailable) ctx.skip();
     const [a] = find('lookup_result', 'missing.agent.test');
     expect(a?.dns).toMatchObject({ response_code: 'NXDOMAIN', answers: [] });
     expect(a?.event.outcome).toBe('failure');
     expect(a?.destination).toEqual({ ip: '127.0.0.1', port: child.nxPort });
   });
 
-  it('treats the extra --dns-port as DNS', () => {
+  it('treats the extra --dns-port as DNS', (ctx) => {
+    if (unavailable) ctx.skip();
     const [q] = find('lookup_requested', 'alt-port.agent.test');
     const [a] = find('lookup_result', 'alt-port.agent.test');
     expect(q?.destination).toEqual({ ip: '127.0.0.1', port: altPort });
@@ -282,7 +290,8 @@ describe.skipIf(skip)('agent DNS capture of loopback queries and answers', () =>
     expect(a?.dns).toMatchObject({ resolved_ip: ['192.0.2.9'] });
   });
 
-  it("reports only the client's side: the local server's receive and reply are not events", () => {
+  it("reports only the client's side: the local server's receive and reply are not events", (ctx) => {
+    if (unavailable) ctx.skip();
     const serverSide = result.events.filter(
       (e) =>
         (e.event.action === 'lookup_requested' &&
