@@ -134,7 +134,7 @@ function build(dir: string): string {
   if (make.status !== 0)
     throw new Error(`Building the agent failed (make -C agent):\n${make.stderr}`);
   const driver = join(dir, 'forkexec');
-  const cc = spawnSync('cc', ['-O2', '-o', driver, join(REPO, 'tests/bench/forkexec.c')], {
+  const cc = spawnSync('clang', ['-O2', '-o', driver, join(REPO, 'tests/bench/forkexec.c')], {
     encoding: 'utf8',
   });
   if (cc.status !== 0) throw new Error(`Compiling tests/bench/forkexec.c failed:\n${cc.stderr}`);
