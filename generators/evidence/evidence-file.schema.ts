@@ -34,6 +34,21 @@ export const EvidenceCellSchema = z.strictObject({
   absent: z.record(z.string(), z.number().int().positive()),
   /** Required facts whose value differs from the manifest, with counts. */
   wrong: z.record(z.string(), z.number().int().positive()),
+  /** Events of this sub-category from the generators' processes that match no manifest action. */
+  unexpected: z.number().int().nonnegative(),
+  /** Per manifest action: matched fully, partly or not at all, by which event, lacking what. */
+  targets: z.array(
+    z.strictObject({
+      generator: z.string(),
+      seq: z.number().int().positive(),
+      action: z.string(),
+      outcome: z.enum(['observed', 'partial', 'missing']),
+      /** "<capture name>:<line>" of the matched event. */
+      event: z.string().optional(),
+      absent: z.array(z.string()),
+      wrong: z.array(z.string()),
+    }),
+  ),
   /** Event fields that prove the cell. */
   proof: z.array(z.string()),
   /** Ids of the rules (generators/evidence/rules/<format>.json) that matched. */

@@ -24,7 +24,7 @@ import {
 } from './matcher.ts';
 import type { InputFormat } from './readers/capture.ts';
 import { loadRuleSets, type RuleSets } from './rules.ts';
-import { type Secrets, sanitizeEvent } from './sanitize.ts';
+import { redactValue, type Secrets, sanitizeEvent } from './sanitize.ts';
 import { manifestTargets } from './targets.ts';
 
 export const DATA_DIR = fileURLToPath(new URL('../../data/', import.meta.url));
@@ -150,6 +150,7 @@ export async function runEvidence(options: EvidenceOptions): Promise<EvidenceRun
     ),
   };
   const cells: Record<string, EvidenceCell> = {};
+  const run = match;
   for (const row of rows) {
     const v = row.verdict;
     cells[row.subCategory] = {
@@ -163,6 +164,24 @@ export async function runEvidence(options: EvidenceOptions): Promise<EvidenceRun
         Object.entries(v.absent).filter(([, n]) => (n ?? 0) > 0),
       ) as Record<string, number>,
       wrong: Object.fromEntries(Object.entries(v.wrong).map(([k, w]) => [k, w?.count ?? 0])),
+      unexpected: v.unexpected,
+      targets: run.outcomes
+        .filter((o) => o.target.subCategory === row.subCategory)
+        .map((o) => ({
+          generator: o.target.generator,
+          seq: o.target.seq,
+          action: redactValue(o.target.label, secrets) as string,
+          outcome: o.outcome,
+          ...(o.best === undefined
+            ? {}
+            : { event: `${basename(o.best.event.source)}:${o.best.event.line}` }),
+          absent: Object.entries(o.best?.checks ?? {})
+            .filter(([, c]) => c === 'absent')
+            .map(([k]) => k),
+          wrong: Object.entries(o.best?.checks ?? {})
+            .filter(([, c]) => c === 'wrong')
+            .map(([k]) => k),
+        })),
       proof: v.proof,
       rules: v.rules,
       samples: v.samples.map((s) => ({
