@@ -17,6 +17,8 @@ import {
   fixtureDirs,
 } from '../../generators/evidence/measured.ts';
 import { applyPatch, matrixPatch, measuredRow } from '../../generators/evidence/patch.ts';
+import { readCapture } from '../../generators/evidence/readers/capture.ts';
+import { flatten } from '../../generators/evidence/readers/fields.ts';
 import { renderMarkdown } from '../../generators/evidence/report.ts';
 import { checkMatrix, loadCoreData } from '../../scoring/dataset.ts';
 import { parseData } from '../../scoring/issues.ts';
@@ -268,5 +270,43 @@ describe('proposed data changes', () => {
           o.value.status === 'pending-response',
       ),
     ).toBe(false);
+  });
+});
+
+describe('the same real capture exported as CSV', () => {
+  let tmp: string;
+  beforeAll(() => {
+    tmp = mkdtempSync(join(tmpdir(), 'etm-evidence-csv-'));
+  });
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it('gives the same verdicts as the NDJSON it was exported from', async () => {
+    const dir = join(FIXTURES_DIR, 'reference-agent');
+    const docs: Record<string, unknown>[] = [];
+    await readCapture(join(dir, 'capture.ndjson.gz'), {}, (e) => docs.push(flatten(e.doc)));
+    const columns = [...new Set(docs.flatMap((d) => Object.keys(d)))].sort();
+    const quote = (v: unknown) => {
+      if (v === undefined || v === null) return '';
+      const s = typeof v === 'string' ? v : JSON.stringify(v);
+      return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+    };
+    const csv = join(tmp, 'siem-export.csv');
+    writeFileSync(
+      csv,
+      [
+        columns.map(quote).join(','),
+        ...docs.map((d) => columns.map((c) => quote(d[c])).join(',')),
+      ].join('\r\n'),
+    );
+    const fromCsv = await deriveFromFixture(dir, {}).then(async (d) => {
+      const { runEvidence } = await import('../../generators/evidence/evidence.ts');
+      return runEvidence({ manifests: d.run.manifests, captures: [csv], vendor: { name: 'CSV' } });
+    });
+    const ndjson = derived.get('reference-agent') as Derived;
+    expect(fromCsv.match.captures[0]?.format).toBe('csv');
+    expect(fromCsv.match.captures[0]?.malformed).toBe(0);
+    expect(fromCsv.rows.map((r) => [r.subCategory, r.verdict.verdict])).toEqual(
+      ndjson.run.rows.map((r) => [r.subCategory, r.verdict.verdict]),
+    );
   });
 });
