@@ -149,7 +149,9 @@ test('the matrix keeps the hostile names as text in its headers, cells and detai
     `${EVIL_VENDOR} · ${EVIL_SUB}`,
   );
   await expect(page.getByText(EVIL_REASON).first()).toBeAttached();
-  // The island renders the same names through React once the view changes.
+  // The island renders the same names through React once the view changes; it hydrates on
+  // the reader's first interaction.
+  await page.mouse.move(200, 200);
   await page.getByLabel('Filter sub-categories').fill('process');
   await expect(page.locator('.explorer thead')).toContainText(EVIL_VENDOR);
   const vendorPage = await page.goto(`${origin}/vendors/${vendorId}/`);
