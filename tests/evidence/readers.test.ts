@@ -121,6 +121,21 @@ describe('ECS NDJSON', () => {
     expect(events[0]?.timeMs).toBe(Date.parse('2026-05-18T09:12:01.101Z'));
   });
 
+  it('reads timestamps with any fraction and offset exactly as Date.parse does', async () => {
+    const values = [
+      '2026-05-18T09:12:01.101Z',
+      '2026-05-18T09:12:01.1Z',
+      '2026-05-18T09:12:01.009Z',
+      '2026-05-18T09:12:01.123456789Z',
+      '2026-05-18T09:12:02.999Z',
+      '2026-05-18T10:12:01+01:00',
+    ];
+    const path = join(tmp, 'times.ndjson');
+    writeFileSync(path, values.map((v) => JSON.stringify({ '@timestamp': v })).join('\n'));
+    const { events } = await read(path);
+    expect(events.map((e) => e.timeMs)).toEqual(values.map((v) => Date.parse(v)));
+  });
+
   it('reads the same export gzipped to the same events', async () => {
     const plain = await read(join(HANDMADE, 'elastic-defend.ndjson'));
     const gz = await read(join(HANDMADE, 'elastic-defend-copy.ndjson.gz'));

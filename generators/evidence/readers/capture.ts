@@ -74,9 +74,26 @@ export function detectFormat(lines: readonly string[]): InputFormat | undefined 
   return first.includes(',') ? 'csv' : undefined;
 }
 
+/** `2026-05-18T09:12:01.101Z`: the shape nearly every exporter writes. */
+const ISO_MS_Z = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.(\d{1,9})Z$/;
+let lastSecond = '';
+let lastSecondMs = 0;
+
 function timeFromIso(value: unknown): number | undefined {
   if (typeof value === 'number' && Number.isFinite(value)) return value;
   if (typeof value !== 'string' || value === '') return undefined;
+  // Thousands of events share a second: parse the second once, add the fraction.
+  const m = ISO_MS_Z.exec(value);
+  if (m !== null) {
+    const second = value.slice(0, 19);
+    if (second !== lastSecond) {
+      const base = Date.parse(`${second}Z`);
+      if (Number.isNaN(base)) return undefined;
+      lastSecond = second;
+      lastSecondMs = base;
+    }
+    return lastSecondMs + Number(`${m[1]}00`.slice(0, 3));
+  }
   const ms = Date.parse(value);
   return Number.isNaN(ms) ? undefined : ms;
 }
