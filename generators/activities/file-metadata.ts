@@ -19,6 +19,7 @@ import { crc32, gzipSync } from 'node:zlib';
 import type { Generator } from '../generator.types.ts';
 import { flagNames } from '../lib/errno.ts';
 import { contentFacts, deviceString } from '../lib/file-facts.ts';
+import { requireBin } from '../lib/host.ts';
 import type { RunContext } from '../lib/recorder.ts';
 import type { FileFacts, SubCategoryId } from '../manifest.schema.ts';
 
@@ -179,7 +180,7 @@ export const fileMetadata: Generator = {
       : undefined,
   async run(ctx, host) {
     const dir = ctx.tempDir();
-    const items = fixtures(ctx.runId, host.bin.true as string).map((f) => ({
+    const items = fixtures(ctx.runId, requireBin(host, 'true')).map((f) => ({
       ...f,
       path: join(dir, f.file),
     }));

@@ -4,6 +4,7 @@
  */
 import type { Generator } from '../generator.types.ts';
 import { runCommandAsync } from '../lib/commands.ts';
+import { requireBin } from '../lib/host.ts';
 import { createTestUser, setPassword } from '../lib/test-user.ts';
 
 export const logon: Generator = {
@@ -30,7 +31,7 @@ export const logon: Generator = {
     return undefined;
   },
   async run(ctx, host) {
-    const su = host.bin.su as string;
+    const su = requireBin(host, 'su');
     const nobody = host.nobody as NonNullable<typeof host.nobody>;
     const user = await createTestUser(ctx, host, {
       shell: '/bin/sh',

@@ -9,7 +9,7 @@ import type { Generator } from '../generator.types.ts';
 import { startChild } from '../lib/commands.ts';
 import { errnoName, flagNames } from '../lib/errno.ts';
 import { contentFacts } from '../lib/file-facts.ts';
-import { kernelVersion } from '../lib/host.ts';
+import { kernelVersion, requireBin } from '../lib/host.ts';
 import { addSeals, closeFd, getSeals, MFD, memfdCreate, SEALS } from '../lib/native.ts';
 import { fromCall, type RunContext } from '../lib/recorder.ts';
 import type { Action, ChildProcess } from '../manifest.schema.ts';
@@ -221,7 +221,7 @@ export const memfdCreateExec: Generator = {
       ? 'No cat binary to copy into the memfd (install coreutils).'
       : undefined,
   async run(ctx, host) {
-    const source = host.bin.cat as string;
+    const source = requireBin(host, 'cat');
     const payload = readFileSync(source);
     const noexecSysctl = readSysctl('/proc/sys/vm/memfd_noexec');
     const memfds: Memfd[] = [];

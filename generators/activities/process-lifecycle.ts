@@ -1,6 +1,7 @@
 /** Process creation and termination: children that exit 0, exit non-zero, and die by a signal. */
 import type { Generator } from '../generator.types.ts';
 import { runCommand, startChild } from '../lib/commands.ts';
+import { requireBin } from '../lib/host.ts';
 
 export const processLifecycle: Generator = {
   name: 'process_lifecycle',
@@ -14,8 +15,8 @@ export const processLifecycle: Generator = {
       ? 'true or sleep is missing (install coreutils).'
       : undefined,
   async run(ctx, host) {
-    const trueBin = host.bin.true as string;
-    const sleep = host.bin.sleep as string;
+    const trueBin = requireBin(host, 'true');
+    const sleep = requireBin(host, 'sleep');
     const both = ['process-creation', 'process-termination'] as const;
 
     const args = [`${ctx.runId}`, 'argument with spaces', '--flag=value'];

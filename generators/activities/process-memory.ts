@@ -5,6 +5,7 @@
 import type { Generator } from '../generator.types.ts';
 import { signalName } from '../lib/commands.ts';
 import { errnoName } from '../lib/errno.ts';
+import { requireBin } from '../lib/host.ts';
 import {
   processVmReadv,
   processVmWritev,
@@ -75,13 +76,10 @@ async function readv(ctx: RunContext, target: Target, length: number): Promise<v
       const call = processVmReadv(target.pid, into, target.address);
       const ok = call.errno === undefined && into.toString('latin1').startsWith(target.marker);
       return {
-        result: ok
-          ? fromCall(call)
-          : {
-              ...fromCall(call),
-              ok: false,
-              message: call.errno === undefined ? 'read bytes do not hold the marker' : undefined,
-            },
+        result:
+          ok || call.errno !== undefined
+            ? fromCall(call)
+            : { ...fromCall(call), ok: false, message: 'the bytes read do not hold the marker' },
         args: {
           memory: {
             targetPid: target.pid,
@@ -90,7 +88,7 @@ async function readv(ctx: RunContext, target: Target, length: number): Promise<v
             bytesHex: into.toString('hex'),
           },
         },
-      } as ReturnType<Parameters<RunContext['step']>[1]>;
+      };
     },
   );
 }
@@ -107,9 +105,9 @@ export const processAccess: Generator = {
       ? 'python3 is missing; it provides the target child (apt-get install python3).'
       : undefined,
   async run(ctx, host) {
-    const target = await spawnTarget(ctx, host.bin.python3 as string);
-    // Attach, wait for the stop, peek and detach without yielding to the event loop, so libuv's
-    // SIGCHLD handler never sees the ptrace stop of its child.
+    const target = await spawnTarget(ctx, requireBin(host, 'python3'));
+    // The attach step reaps the ptrace stop with its own waitpid before control returns to the
+    // event loop, so libuv's SIGCHLD handler (waitpid WNOHANG on its children) finds nothing.
     let attached = false;
     await ctx.step(
       {
@@ -222,7 +220,7 @@ export const processTampering: Generator = {
   touches: 'the memory of its own child process only (a 64-byte buffer)',
   unavailable: processAccess.unavailable,
   async run(ctx, host) {
-    const target = await spawnTarget(ctx, host.bin.python3 as string);
+    const target = await spawnTarget(ctx, requireBin(host, 'python3'));
     const replacement = Buffer.from(`${ctx.runId}-TAMPERED\0`, 'latin1');
     await ctx.step(
       {

@@ -4,7 +4,7 @@
  */
 import type { Generator } from '../generator.types.ts';
 import { runCommand } from '../lib/commands.ts';
-import type { HostCapabilities } from '../lib/host.ts';
+import { type HostCapabilities, requireBin } from '../lib/host.ts';
 import type { RunContext } from '../lib/recorder.ts';
 import { createTestUser } from '../lib/test-user.ts';
 import { removeUnit, unitFile, writeUnit } from '../lib/unit-files.ts';
@@ -12,7 +12,7 @@ import { removeUnit, unitFile, writeUnit } from '../lib/unit-files.ts';
 const CRON_SPOOL = '/var/spool/cron/crontabs';
 
 async function viaCrontab(ctx: RunContext, host: HostCapabilities): Promise<void> {
-  const crontab = host.bin.crontab as string;
+  const crontab = requireBin(host, 'crontab');
   // A fresh account owns a crontab nobody else has: no existing crontab is ever edited.
   const user = await createTestUser(ctx, host, {
     shell: '/usr/sbin/nologin',

@@ -2,6 +2,7 @@
 import type { Generator } from '../generator.types.ts';
 import { runCommand } from '../lib/commands.ts';
 import { sha256Hex } from '../lib/file-facts.ts';
+import { requireBin } from '../lib/host.ts';
 
 export const scriptContent: Generator = {
   name: 'script_content',
@@ -14,15 +15,15 @@ export const scriptContent: Generator = {
       ? `Missing interpreter: ${[host.bin.bash === undefined ? 'bash' : '', host.bin.python3 === undefined ? 'python3' : ''].filter(Boolean).join(' and ')} (install it with apt-get install bash python3).`
       : undefined,
   async run(ctx, host) {
-    const bash = host.bin.bash as string;
+    const bash = requireBin(host, 'bash');
     const scripts: Array<[string, string]> = [
       [
-        host.bin.bash as string,
+        requireBin(host, 'bash'),
         `marker='${ctx.runId}'; total=$((6 * 7)); echo "bash $marker $total"`,
       ],
       [host.bin.sh ?? '/bin/sh', `echo "sh ${ctx.runId}" | tr a-z A-Z`],
       [
-        host.bin.python3 as string,
+        requireBin(host, 'python3'),
         `import hashlib, os\nmarker = "${ctx.runId}"\nprint("python3", marker, hashlib.sha256(marker.encode()).hexdigest()[:16], os.getpid())`,
       ],
     ];

@@ -1,7 +1,7 @@
 /** A local account named after the run id: created, modified (comment, shell, lock), deleted. */
 import type { Generator } from '../generator.types.ts';
 import { runCommand } from '../lib/commands.ts';
-import { lookupUser } from '../lib/host.ts';
+import { lookupUser, requireBin } from '../lib/host.ts';
 import { createTestUser } from '../lib/test-user.ts';
 
 export const userAccount: Generator = {
@@ -20,9 +20,9 @@ export const userAccount: Generator = {
       ? 'useradd/usermod/userdel are missing (install the passwd package).'
       : undefined,
   async run(ctx, host) {
-    const useradd = host.bin.useradd as string;
-    const usermod = host.bin.usermod as string;
-    const userdel = host.bin.userdel as string;
+    const useradd = requireBin(host, 'useradd');
+    const usermod = requireBin(host, 'usermod');
+    const userdel = requireBin(host, 'userdel');
     const user = await createTestUser(ctx, host, {
       shell: '/usr/sbin/nologin',
       phase: 'action',

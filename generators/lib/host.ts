@@ -4,6 +4,7 @@ import { hostname, machine, release, version } from 'node:os';
 import type { Host } from '../manifest.schema.ts';
 import { now } from './clock.ts';
 import { whichSystem } from './commands.ts';
+import { NotPossible } from './errors.ts';
 
 function read(path: string): string | undefined {
   try {
@@ -64,6 +65,15 @@ function findBlockDevice(): BlockDevice | undefined {
     }
   }
   return undefined;
+}
+
+/** Path of a system command the run needs; a missing one makes the run not possible. */
+export function requireBin(host: HostCapabilities, name: keyof HostCapabilities['bin']): string {
+  const path = host.bin[name];
+  if (path === undefined) {
+    throw new NotPossible(`${name} is not installed on this host (looked in the system PATH).`);
+  }
+  return path;
 }
 
 export interface HostCapabilities {

@@ -3,8 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { SubCategoryId } from '../manifest.schema.ts';
 import { runCommand } from './commands.ts';
 import { StepFailed } from './errors.ts';
-import type { HostCapabilities } from './host.ts';
-import { lookupUser } from './host.ts';
+import { type HostCapabilities, lookupUser, requireBin } from './host.ts';
 import type { RunContext } from './recorder.ts';
 
 /** Registers the userdel cleanup first, then runs useradd; returns the account's facts. */
@@ -14,8 +13,8 @@ export async function createTestUser(
   options: { shell: string; phase: 'setup' | 'action'; subCategories: SubCategoryId[] },
 ): Promise<{ name: string; uid: number; gid: number }> {
   const name = ctx.runId;
-  const useradd = host.bin.useradd as string;
-  const userdel = host.bin.userdel as string;
+  const useradd = requireBin(host, 'useradd');
+  const userdel = requireBin(host, 'userdel');
   ctx.onCleanup(`userdel ${name}`, async () => {
     if (lookupUser(name) === undefined) return;
     await ctx.step(
@@ -86,7 +85,7 @@ export async function setPassword(
   name: string,
 ): Promise<string> {
   const password = `Etm-${randomBytes(12).toString('base64url')}`;
-  const chpasswd = host.bin.chpasswd as string;
+  const chpasswd = requireBin(host, 'chpasswd');
   await ctx.step(
     {
       phase: 'setup',
