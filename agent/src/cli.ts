@@ -3,7 +3,7 @@
  * loader and turns its record stream into ECS NDJSON; prints progress and a summary on stderr.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { createReadStream, createWriteStream, readFileSync, type WriteStream } from 'node:fs';
+import { closeSync, createReadStream, openSync, readFileSync, writeSync } from 'node:fs';
 import { arch, hostname, release } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -182,15 +182,22 @@ async function main(
     if (!cli.values['no-build'] && buildIsStale(AGENT_DIR, sources())) build(io.stderr);
   }
 
-  const out: WriteStream | NodeJS.WriteStream = outPath
-    ? createWriteStream(outPath)
-    : process.stdout;
+  const out = process.stdout;
   let outputError: Error | undefined;
   // A reader that goes away (| head) or a full disk stops the agent cleanly, with the summary.
-  out.on('error', (error: Error) => {
+  const fail = (error: Error) => {
     outputError ??= error;
     stop();
-  });
+  };
+  if (!outPath) out.on('error', fail);
+  let outFd: number | undefined;
+  if (outPath) {
+    try {
+      outFd = openSync(outPath, 'w');
+    } catch (error) {
+      throw new Error(`Cannot write events to ${outPath}: ${(error as Error).message}.`);
+    }
+  }
   const output = new OutputBuffer();
   const enricher = new Enricher({
     out: output,
@@ -213,7 +220,25 @@ async function main(
         io.stderr(`agent: skipped a malformed record at byte ${p.streamOffset}: ${p.message}\n`);
     },
   );
-  const flush = (): boolean => (output.length === 0 ? true : out.write(output.take()));
+  // A file is written synchronously from the one reused buffer (page cache writes are quick and
+  // a fresh buffer per batch would churn the GC); a pipe gets an exactly sized copy it can keep.
+  const flush = (): boolean => {
+    if (output.length === 0) return true;
+    if (outputError) {
+      output.clear();
+      return true;
+    }
+    if (outFd === undefined) return out.write(output.take());
+    try {
+      const view = output.view();
+      for (let done = 0; done < view.length; ) done += writeSync(outFd, view, done);
+    } catch (error) {
+      fail(error as Error);
+    } finally {
+      output.clear();
+    }
+    return true;
+  };
 
   const started = Date.now();
   let loader: ChildProcess | undefined;
@@ -290,8 +315,7 @@ async function main(
   reader.end();
   enricher.finish();
   flush();
-  if (outPath && !outputError)
-    await new Promise<void>((res) => (out as WriteStream).end(() => res()));
+  if (outFd !== undefined) closeSync(outFd);
 
   io.stderr(
     formatSummary({

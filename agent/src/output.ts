@@ -6,10 +6,8 @@
 export class OutputBuffer {
   private buf: Buffer;
   private off = 0;
-  private readonly initial: number;
 
   constructor(initial = 1 << 20) {
-    this.initial = initial;
     this.buf = Buffer.allocUnsafe(initial);
   }
 
@@ -30,12 +28,21 @@ export class OutputBuffer {
     this.off += b.length;
   }
 
-  /** Hands over what was written and starts a fresh buffer (the caller may keep the bytes). */
+  /** A copy of what was written, exactly sized (for writers that keep the bytes); then clears. */
   take(): Buffer {
-    const out = this.buf.subarray(0, this.off);
-    this.buf = Buffer.allocUnsafe(Math.max(this.initial, this.off));
+    const out = Buffer.from(this.buf.subarray(0, this.off));
     this.off = 0;
     return out;
+  }
+
+  /** What was written, without copying: valid until the next write. Call clear() when done. */
+  view(): Buffer {
+    return this.buf.subarray(0, this.off);
+  }
+
+  /** Forgets what was written, keeping the buffer (no allocation per batch, no GC churn). */
+  clear(): void {
+    this.off = 0;
   }
 
   private reserve(n: number): void {
