@@ -186,12 +186,15 @@ static __always_inline int on_write_enter(struct trace_event_raw_sys_enter *ctx)
 	f = fd_file(task, (long)ctx->args[0]);
 	if (!f)
 		return 0;
+	/* Mode first: most writes go to pipes, sockets and ttys, and the LRU lookup costs more. */
+	inode = BPF_CORE_READ(f, f_inode);
+	if ((BPF_CORE_READ(inode, i_mode) & S_IFMT) != S_IFREG)
+		return 0;
 	cookie = file_cookie(f);
 	seen = bpf_map_lookup_elem(&tracked, &cookie);
 	if (seen && (*seen & TRACK_MODIFIED))
 		return 0;
-	inode = BPF_CORE_READ(f, f_inode);
-	if ((BPF_CORE_READ(inode, i_mode) & S_IFMT) != S_IFREG || pseudo_fs(inode))
+	if (pseudo_fs(inode))
 		return 0;
 	if (seen)
 		v |= *seen;
@@ -250,7 +253,7 @@ int handle_close(struct trace_event_raw_sys_enter *ctx)
 		return 0;
 	task = (struct task_struct *)bpf_get_current_task();
 	f = fd_file(task, (long)ctx->args[0]);
-	if (!f)
+	if (!f || (BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) != S_IFREG)
 		return 0;
 	cookie = file_cookie(f);
 	if (!bpf_map_lookup_elem(&tracked, &cookie))
