@@ -3,7 +3,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { probeHost } from '../../generators/lib/host.ts';
 import type { Run } from '../../generators/manifest.schema.ts';
+import { findGenerator } from '../../generators/registry.ts';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const CLI = join(ROOT, 'generators', 'cli.ts');
@@ -167,4 +169,10 @@ export function bpfProgramExists(id: number): boolean | undefined {
 
 export function runsByGenerator(runs: Run[]): Map<string, Run> {
   return new Map(runs.map((r) => [r.generator, r]));
+}
+
+/** Why this host cannot run a generator at all (then a test about it skips with this reason). */
+export function notPossibleHere(name: string): string | undefined {
+  const reason = findGenerator(name)?.unavailable(probeHost());
+  return reason === undefined ? undefined : `${name} is not possible on this host: ${reason}`;
 }

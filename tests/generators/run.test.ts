@@ -13,6 +13,7 @@ import {
   announceRootSkip,
   hostSnapshot,
   isRoot,
+  notPossibleHere,
   ROOT,
   runCli,
   startCli,
@@ -149,7 +150,11 @@ describe.runIf(isRoot)('generate all as root', () => {
 });
 
 describe.runIf(isRoot)('interrupted runs clean up', () => {
-  it('SIGINT mid-run removes the test account and stops before the next generator', async () => {
+  it('SIGINT mid-run removes the test account and stops before the next generator', async ({
+    skip,
+  }) => {
+    const missing = notPossibleHere('logon');
+    if (missing !== undefined) skip(missing);
     const before = hostSnapshot();
     const out = join(work, 'interrupted.json');
     const cli = startCli(['logon', 'user_account', 'file_metadata', '--out', out]);
@@ -171,12 +176,14 @@ describe.runIf(isRoot)('interrupted runs clean up', () => {
     expect(hostSnapshot()).toEqual(before);
   });
 
-  it.each([
+  it.for<[string, RegExp]>([
     ['service_unit', /#1 create (\/etc\/systemd\/system\/etm-[0-9a-f]{8}\.service) → ok/],
     ['image_load', /#1 copy \S+ → ok/],
   ])(
     'SIGINT while %s waits between steps removes its unit file or temp dir',
-    async (name, created) => {
+    async ([name, created], { skip }) => {
+      const missing = notPossibleHere(name);
+      if (missing !== undefined) skip(missing);
       const before = hostSnapshot();
       const out = join(work, `paced-${name}.json`);
       const cli = startCli([name, 'file_activity', '--pace', '2000', '--out', out]);
@@ -195,7 +202,9 @@ describe.runIf(isRoot)('interrupted runs clean up', () => {
     },
   );
 
-  it('a worker killed with SIGKILL is cleaned up by the CLI', async () => {
+  it('a worker killed with SIGKILL is cleaned up by the CLI', async ({ skip }) => {
+    const missing = notPossibleHere('logon');
+    if (missing !== undefined) skip(missing);
     const before = hostSnapshot();
     const out = join(work, 'killed.json');
     const cli = startCli(['logon', '--out', out]);
@@ -282,7 +291,7 @@ describe.runIf(isRoot)('without root', () => {
     },
   );
 
-  it.each([
+  it.for<[string, string | RegExp]>([
     [
       'ebpf_program',
       'bpf failed: EPERM (operation not permitted). The run lacks a privilege (run it as root) or a security module or device cgroup refused it.',
@@ -294,7 +303,17 @@ describe.runIf(isRoot)('without root', () => {
     ],
   ])(
     '%s run directly as nobody records the refused call and its errno, then stops',
-    (name, reason) => {
+    ([name, reason], { skip }) => {
+      const missing = notPossibleHere(name);
+      if (missing !== undefined) skip(missing);
+      if (
+        name === 'ebpf_program' &&
+        readFileSync('/proc/sys/kernel/unprivileged_bpf_disabled', 'utf8').trim() === '0'
+      ) {
+        skip(
+          'unprivileged BPF is allowed on this host (kernel.unprivileged_bpf_disabled = 0), so nobody may load the program',
+        );
+      }
       const before = hostSnapshot();
       const res = asNobody(['execute', name]);
       const run = RunSchema.parse(JSON.parse(res.stdout));
