@@ -161,6 +161,17 @@ describe('CSV', () => {
     });
   });
 
+  it('ignores a UTF-8 byte order mark before the header', async () => {
+    const path = join(tmp, 'bom.csv');
+    writeFileSync(path, '\uFEFF@timestamp,event.action\r\n2026-05-18T09:12:01.101Z,exec\r\n');
+    const { events } = await read(path);
+    expect(events[0]?.doc).toEqual({
+      '@timestamp': '2026-05-18T09:12:01.101Z',
+      'event.action': 'exec',
+    });
+    expect(events[0]?.timeMs).toBe(Date.parse('2026-05-18T09:12:01.101Z'));
+  });
+
   it('reads a SIEM export with a multi-line quoted field and reports broken rows', async () => {
     const { summary, events } = await read(join(HANDMADE, 'siem-export.csv'));
     expect(summary.format).toBe('csv');

@@ -267,7 +267,9 @@ export async function readCapture(
   if (options.format !== undefined) choose(options.format);
   let stats: Awaited<ReturnType<typeof streamLines>>;
   try {
-    stats = await streamLines(path, (text, lineNo) => {
+    stats = await streamLines(path, (raw, lineNo) => {
+      // Spreadsheet tools and Windows exports start files with a UTF-8 byte order mark.
+      const text = lineNo === 1 && raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
       // CSV keeps blank lines: they can sit inside a quoted field.
       if (summary.format !== 'csv' && text.trim() === '') return;
       if (parse !== undefined && sniffed.length === 0) {
