@@ -49,7 +49,9 @@ function workerOf(cliPid: number): number | undefined {
 }
 
 describe.runIf(isRoot)('generate all as root', () => {
-  it('runs every generator, writes a valid manifest and leaves the host as it was', () => {
+  it('runs every generator, writes a valid manifest and leaves the host as it was', {
+    timeout: 180_000,
+  }, () => {
     const before = hostSnapshot();
     const out = join(work, 'all.json');
     const res = runCli(['all', '--out', out]);
