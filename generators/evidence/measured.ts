@@ -65,7 +65,13 @@ export async function deriveFromFixture(
   const fixture = FixtureSchema.parse(
     JSON.parse(await readFile(join(dir, 'fixture.json'), 'utf8')),
   );
-  const manifests = await Promise.all(fixture.manifests.map((m) => loadManifest(join(dir, m))));
+  const manifests = await Promise.all(
+    fixture.manifests.map((m) => loadManifest(join(dir, m))),
+  ).catch((error: Error) => {
+    throw new Error(
+      `${error.message}\nThe fixture's manifests no longer match generators/manifest.schema.ts: capture them again with sudo npm run evidence:refresh (it rewrites the fixtures and data/).`,
+    );
+  });
   const run = await runEvidence({
     manifests,
     captures: [join(dir, fixture.capture)],
