@@ -23,7 +23,7 @@ import { GENERATORS } from './registry.ts';
 
 export const HELP = {
   usage: [
-    'npm run generate -- <generator...|all> [--out <file>] [--repeat <n>] [--pace <ms>] [--dry-run] [--verbose]',
+    'npm run generate -- <generator...|all> [--out <file>] [--repeat <n>] [--pace <ms>] [--dry-run] [--json] [--verbose]',
     'npm run generate -- --list [--json]',
   ],
   args: [['<generator...|all>', 'Generators to run, by name (see --list), or all of them.']],
