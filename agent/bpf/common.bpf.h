@@ -23,6 +23,7 @@ const volatile u32 self_tgid = 0;     /* the loader */
 const volatile u32 enricher_tgid = 0; /* the process reading the loader's stdout */
 const volatile u64 wakeup_bytes = 0;  /* wake the reader only past this much unread data */
 const volatile u64 cookie_key = 0;    /* per-run secret so file cookies are not kernel addresses */
+const volatile u64 scope_cgroup = 0;  /* 0: the whole host; else only tasks of this cgroup v2 id (-g) */
 
 #define RINGBUF_BYTES (16u << 20)
 
@@ -83,7 +84,9 @@ static __always_inline bool skip_self(void)
 {
 	u32 tgid = bpf_get_current_pid_tgid() >> 32;
 
-	return tgid == self_tgid || tgid == enricher_tgid;
+	if (tgid == self_tgid || tgid == enricher_tgid)
+		return true;
+	return scope_cgroup && bpf_get_current_cgroup_id() != scope_cgroup;
 }
 
 static __always_inline void fill_hdr(struct rec_hdr *h, u16 type, u32 size)

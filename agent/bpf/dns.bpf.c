@@ -67,6 +67,8 @@ static __always_inline int on_packet(struct __sk_buff *skb, u16 direction)
 	u16 ports[2], udp_len_be, sport, dport, family;
 	u64 cookie;
 
+	if (scope_cgroup && bpf_skb_cgroup_id(skb) != scope_cgroup)
+		return 1;
 	if (skb->protocol == ETH_P_IP_BE) {
 		u8 vihl, proto;
 

@@ -23,6 +23,7 @@ struct tunables {
 	u32 enricher_tgid;
 	u64 wakeup_bytes;
 	u64 cookie_key;
+	u64 scope_cgroup; /* -g: cgroup v2 id to restrict capture to, 0 = whole host */
 	u32 ring_bytes;
 };
 
@@ -70,6 +71,7 @@ static int share_maps(struct family_ctx *c, struct bpf_map *events, struct bpf_m
 		s->rodata->enricher_tgid = c->tun.enricher_tgid;                                   \
 		s->rodata->wakeup_bytes = c->tun.wakeup_bytes;                                     \
 		s->rodata->cookie_key = c->tun.cookie_key;                                         \
+		s->rodata->scope_cgroup = c->tun.scope_cgroup;                                     \
 		if (share_maps(c, s->maps.events, s->maps.drops, #name) || prepare(c, s))          \
 			return -1;                                                                 \
 		err = name##_bpf__load(s);                                                         \

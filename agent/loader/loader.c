@@ -22,6 +22,7 @@
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -41,6 +42,7 @@ struct options {
 	u32 stats_ms;
 	u32 wakeup_kib; /* 0 = a quarter of the ring */
 	u32 families;   /* FAM_* mask to attach */
+	u64 scope_cgroup; /* -g: cgroup v2 id, 0 = the whole host */
 };
 
 static struct options opt = {
@@ -51,7 +53,7 @@ static struct options opt = {
 };
 
 static const char usage[] =
-	"Usage: agent-loader [-v] [-c] [-A] [-p pid] [-d ms] [-r KiB] [-w KiB] [-s ms] [-f families] [-P ports] [-b bash]\n"
+	"Usage: agent-loader [-v] [-c] [-A] [-p pid] [-d ms] [-r KiB] [-w KiB] [-s ms] [-f families] [-P ports] [-b bash] [-g cgroup]\n"
 	"Loads the agent's BPF programs and writes length-prefixed binary records to stdout.\n"
 	"  -v          Print libbpf debug output to stderr.\n"
 	"  -c          Check only: load and attach everything, report features, then exit.\n"
@@ -64,7 +66,8 @@ static const char usage[] =
 	"process,memfd,file,security,net,dns,bash,audit.\n"
 	"  -P ports    Comma-separated UDP ports the dns family treats as DNS (default 53).\n"
 	"  -b path     The bash binary whose readline the bash family probes (default /bin/bash).\n"
-	"  -A          Switch kernel auditing on while running if it is off (audit family), off again at exit.\n";
+	"  -A          Switch kernel auditing on while running if it is off (audit family), off again at exit.\n"
+	"  -g dir      Report only tasks in this cgroup v2 directory (not its children), e.g. for a benchmark.\n";
 
 static volatile sig_atomic_t stop_requested;
 static bool output_failed;
@@ -144,7 +147,7 @@ static int parse_args(int argc, char **argv)
 {
 	int c;
 
-	while ((c = getopt(argc, argv, "vcAp:d:r:w:s:f:P:b:h")) != -1) {
+	while ((c = getopt(argc, argv, "vcAp:d:r:w:s:f:P:b:g:h")) != -1) {
 		switch (c) {
 		case 'v':
 			opt.verbose = true;
@@ -186,6 +189,17 @@ static int parse_args(int argc, char **argv)
 		case 'A':
 			audit_enable_opt = true;
 			break;
+		case 'g': {
+			/* A cgroup v2 id is the inode number of its directory. */
+			struct stat st;
+
+			if (stat(optarg, &st) || !S_ISDIR(st.st_mode)) {
+				fprintf(stderr, "Bad -g %s: not a cgroup v2 directory.\n", optarg);
+				goto bad;
+			}
+			opt.scope_cgroup = st.st_ino;
+			break;
+		}
 		case 'h':
 			fputs(usage, stdout);
 			exit(0);
@@ -289,6 +303,7 @@ int main(int argc, char **argv)
 	fctx.tun.self_tgid = (u32)getpid();
 	fctx.tun.enricher_tgid = opt.enricher_pid ? opt.enricher_pid : (u32)getppid();
 	fctx.tun.ring_bytes = opt.ring_kib * 1024u;
+	fctx.tun.scope_cgroup = opt.scope_cgroup;
 	/* Wake the reader early at a quarter full: the timer handles the rest. */
 	fctx.tun.wakeup_bytes = opt.wakeup_kib ? (u64)opt.wakeup_kib * 1024 : fctx.tun.ring_bytes / 4;
 	if (getrandom(&fctx.tun.cookie_key, sizeof(fctx.tun.cookie_key), 0) != sizeof(fctx.tun.cookie_key))

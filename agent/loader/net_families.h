@@ -63,6 +63,7 @@ static int parse_dns_ports(const char *s)
 		s->rodata->enricher_tgid = c->tun.enricher_tgid;                                   \
 		s->rodata->wakeup_bytes = c->tun.wakeup_bytes;                                     \
 		s->rodata->cookie_key = c->tun.cookie_key;                                         \
+		s->rodata->scope_cgroup = c->tun.scope_cgroup;                                     \
 		if (share_maps(c, s->maps.events, s->maps.drops, #name) || prepare(c, s))          \
 			return -1;                                                                 \
 		err = name##_bpf__load(s);                                                         \
