@@ -150,7 +150,6 @@ export async function runEvidence(options: EvidenceOptions): Promise<EvidenceRun
     ),
   };
   const cells: Record<string, EvidenceCell> = {};
-  const run = match;
   for (const row of rows) {
     const v = row.verdict;
     cells[row.subCategory] = {
@@ -165,7 +164,7 @@ export async function runEvidence(options: EvidenceOptions): Promise<EvidenceRun
       ) as Record<string, number>,
       wrong: Object.fromEntries(Object.entries(v.wrong).map(([k, w]) => [k, w?.count ?? 0])),
       unexpected: v.unexpected,
-      targets: run.outcomes
+      targets: match.outcomes
         .filter((o) => o.target.subCategory === row.subCategory)
         .map((o) => ({
           generator: o.target.generator,

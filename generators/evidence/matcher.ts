@@ -476,5 +476,3 @@ function diagnose(
   }
   return out;
 }
-
-export { FACTS };
