@@ -89,6 +89,12 @@ export const spec: CliSpec = {
       value: '<ports>',
       description: 'UDP ports treated as DNS, comma-separated (default 53).',
     },
+    'scope-cgroup': {
+      type: 'string',
+      value: '<dir>',
+      description:
+        'Report only processes in this cgroup v2 directory (not its children), for measuring one workload.',
+    },
   },
   epilog: [
     'Needs root (or CAP_BPF and CAP_PERFMON), kernel BTF and tracefs; the first run builds agent/build/ with make.',
@@ -263,6 +269,7 @@ async function main(
         );
       args.push('-P', cli.values['dns-port']);
     }
+    if (typeof cli.values['scope-cgroup'] === 'string') args.push('-g', cli.values['scope-cgroup']);
     if (cli.values.verbose) args.push('-v');
     const child = spawn(LOADER, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     loader = child;
