@@ -4,7 +4,8 @@
  */
 import { defineConfig, devices } from '@playwright/test';
 
-const PORT = 4329;
+/** Overridable so two runs in one working tree never share (and kill) each other's server. */
+const PORT = Number(process.env.E2E_PORT ?? 4329);
 /** The build under test; set E2E_DIST to test a private copy while others rebuild dist/. */
 const DIST = process.env.E2E_DIST ?? 'dist';
 export const CHROMIUM_FLAGS = [
@@ -24,7 +25,8 @@ export default defineConfig({
   workers: process.env.CI ? 2 : 4,
   timeout: 60_000,
   reporter: process.env.CI ? [['list'], ['html', { open: 'never' }]] : 'list',
-  outputDir: 'test-results',
+  // Overridable so parallel runs in one working tree do not delete each other's artifacts.
+  outputDir: process.env.E2E_OUTPUT ?? 'test-results',
   use: {
     baseURL: `http://127.0.0.1:${PORT}`,
     trace: 'retain-on-failure',

@@ -6,6 +6,7 @@
 import { useEffect, useId, useMemo, useState } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
 import type { TimelineSeries } from './score-timeline.types.ts';
+import { day, month, quarterTicks } from './score-timeline.utils.ts';
 
 interface Props {
   platforms: TimelineSeries[];
@@ -26,9 +27,6 @@ const COLOURS = [
 /** Dash patterns so lines differ by more than colour; 10 × 3 gives 30 distinct styles. */
 const DASHES = ['', '6 3', '2 3'];
 
-const month = (t: number) => new Date(t).toISOString().slice(0, 7);
-const day = (t: number) => new Date(t).toISOString().slice(0, 10);
-
 export default function ScoreTimeline({ platforms }: Props) {
   const [mounted, setMounted] = useState(false);
   const [platformId, setPlatformId] = useState(platforms[0]?.id ?? '');
@@ -46,6 +44,8 @@ export default function ScoreTimeline({ platforms }: Props) {
   );
 
   if (!mounted || !platform) return <div className="timeline-placeholder" />;
+  const first = rows[0]?.t ?? 0;
+  const last = rows[rows.length - 1]?.t ?? 0;
 
   const toggle = (vendorId: string, on: boolean) =>
     setChosen((prev) => {
@@ -96,6 +96,7 @@ export default function ScoreTimeline({ platforms }: Props) {
             type="number"
             scale="time"
             domain={['dataMin', 'dataMax']}
+            ticks={quarterTicks(first, last)}
             tickFormatter={month}
             tick={{ fill: 'currentColor' }}
             stroke="currentColor"
