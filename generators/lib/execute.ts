@@ -5,7 +5,7 @@ import type { Action, Run } from '../manifest.schema.ts';
 import { isoNow } from './clock.ts';
 import { Interrupted, NotPossible, StepFailed } from './errors.ts';
 import { type HostCapabilities, userNameOf } from './host.ts';
-import { findLeftovers } from './leftovers.ts';
+import { findLeftovers, removeLeftovers } from './leftovers.ts';
 import { RunContext } from './recorder.ts';
 
 export function newRunId(): string {
@@ -91,10 +91,17 @@ export async function executeRun(generator: Generator, options: ExecuteOptions):
       );
     }
   }
-  const leftovers = findLeftovers(options.runId);
-  if (leftovers.length > 0 && status !== 'failed') {
+  // A generator bug must not leave anything on the host: whatever still carries the run id is
+  // removed here too, and the run is failed so the bug gets noticed.
+  const found = findLeftovers(options.runId);
+  const leftovers = found.length > 0 ? removeLeftovers(options.runId) : [];
+  if (found.length > 0) {
     status = 'failed';
-    reason = `Cleanup left artifacts behind: ${leftovers.join(', ')}.`;
+    reason = `${reason === undefined ? '' : `${reason} `}Cleanup left ${found.join(', ')} behind; ${
+      leftovers.length === 0
+        ? 'removed by the safety net.'
+        : `still there: ${leftovers.join(', ')}.`
+    }`;
   }
   const tempDir = ctx.tempDirPath;
   return {
