@@ -16,15 +16,22 @@ export function idName(id: number, name: string | undefined): string {
   return name === undefined ? `{"id":"${id}"}` : `{"id":"${id}","name":${q(name)}}`;
 }
 
-/** The members (without braces) ECS RFC 0030 gives every process object. Cached on p. */
+/** The members (without braces) ECS RFC 0030 gives every process object. */
 export function procMembers(p: Proc, names: NameCache): string {
+  return p.anemicJson + imageMembers(p, names);
+}
+
+/**
+ * The members after entity_id/pid/start: the process image and credentials, starting with a comma.
+ * Cached on p; a forked child shares its parent's until it execs or changes credentials.
+ */
+export function imageMembers(p: Proc, names: NameCache): string {
   if (p.json !== undefined) return p.json;
   const tty =
     p.ttyMajor !== 0
       ? `,"tty":{"char_device":{"major":${p.ttyMajor},"minor":${p.ttyMinor}}},"interactive":true`
       : ',"interactive":false';
   p.json =
-    `"entity_id":"${p.entityId}","pid":${p.pid},"start":"${p.start}"` +
     (p.executable ? `,"executable":${q(p.executable)}` : '') +
     `,"name":${q(p.name)},"args":${q(p.args)},"args_count":${p.args.length}` +
     `,"command_line":${q(p.args.join(' '))}` +
@@ -36,9 +43,9 @@ export function procMembers(p: Proc, names: NameCache): string {
   return p.json;
 }
 
-/** procMembers as UTF-8 bytes, re-encoded only when the members change. */
-export function procMembersBuf(p: Proc, names: NameCache): Buffer {
-  const json = procMembers(p, names);
+/** imageMembers as UTF-8 bytes, re-encoded only when they change. */
+export function imageMembersBuf(p: Proc, names: NameCache): Buffer {
+  const json = imageMembers(p, names);
   if (p.jsonBuf === undefined || p.jsonBufOf !== json) {
     p.jsonBuf = Buffer.from(json, 'utf8');
     p.jsonBufOf = json;
@@ -65,7 +72,7 @@ export function userMembers(p: Proc, names: NameCache): string {
 
 /** entity_id, pid, start: the "anemic" process object of RFC 0030. */
 export function anemic(p: Proc): string {
-  return `"entity_id":"${p.entityId}","pid":${p.pid},"start":"${p.start}"`;
+  return p.anemicJson;
 }
 
 export function hashMembers(d: Digest): string {

@@ -26,10 +26,10 @@ import {
   fileMembers,
   fileType,
   hashMembers,
+  imageMembersBuf,
   mode,
   previousMember,
   procMembers,
-  procMembersBuf,
   userMembers,
   userMembersBuf,
 } from './ecs.ts';
@@ -369,13 +369,13 @@ export class Enricher {
     const t = this.processes;
     const names = this.o.names;
     const out = this.o.out;
-    out.str('"process":{');
-    out.bytes(procMembersBuf(p, names));
+    out.str(`"process":{${p.anemicJson}`);
+    out.bytes(imageMembersBuf(p, names));
     if (extra) out.str(extra);
     const parent = t.parentOf(p);
     if (parent) {
-      out.str(',"parent":{');
-      out.bytes(procMembersBuf(parent, names));
+      out.str(`,"parent":{${parent.anemicJson}`);
+      out.bytes(imageMembersBuf(parent, names));
       const pgl = t.get(parent.pgid);
       out.str(pgl ? `,"group_leader":{${anemic(pgl)}}}` : '}');
     } else if (p.ppid) {
@@ -383,20 +383,20 @@ export class Enricher {
     }
     const gl = t.get(p.pgid);
     if (gl) {
-      out.str(',"group_leader":{');
-      out.bytes(procMembersBuf(gl, names));
+      out.str(`,"group_leader":{${gl.anemicJson}`);
+      out.bytes(imageMembersBuf(gl, names));
       out.str('}');
     }
     const sl = t.get(p.sid);
     if (sl) {
-      out.str(',"session_leader":{');
-      out.bytes(procMembersBuf(sl, names));
+      out.str(`,"session_leader":{${sl.anemicJson}`);
+      out.bytes(imageMembersBuf(sl, names));
       out.str('}');
     }
     const el = p.entryLeader;
     if (el) {
-      out.str(',"entry_leader":{');
-      out.bytes(procMembersBuf(el, names));
+      out.str(`,"entry_leader":{${el.anemicJson}`);
+      out.bytes(imageMembersBuf(el, names));
       out.str(`,"entry_meta":{"type":${q(el.entryType ?? 'unknown')}}}`);
     }
     out.str('}');
@@ -451,7 +451,17 @@ export class Enricher {
       this.excluded++;
       return;
     }
-    this.writeEvent(rec.tsNs, category, type, action, outcome, p, procExtra, this.original(rec), top);
+    this.writeEvent(
+      rec.tsNs,
+      category,
+      type,
+      action,
+      outcome,
+      p,
+      procExtra,
+      this.original(rec),
+      top,
+    );
   }
 
   private fork(t: TaskCtx, _tsNs: number, rec: Decoded & { task: TaskCtx }): void {
@@ -487,7 +497,17 @@ export class Enricher {
       previousMember(p) +
       (typeof digest === 'string' ? '' : `,${hashMembers(digest)}`) +
       (ext.length ? `,"Ext":{${ext.join(',')}}` : '');
-    this.writeEvent(rec.tsNs, 'process', 'start', 'exec', undefined, p, extra, this.original(rec), '');
+    this.writeEvent(
+      rec.tsNs,
+      'process',
+      'start',
+      'exec',
+      undefined,
+      p,
+      extra,
+      this.original(rec),
+      '',
+    );
   }
 
   private exit(t: TaskCtx, tsNs: number, status: number, rec: Decoded & { task: TaskCtx }): void {

@@ -18,6 +18,8 @@ export interface Proc {
   entityId: string;
   /** ISO time the process started. */
   start: string;
+  /** `"entity_id":..,"pid":..,"start":..`, fixed for the life of the entry. */
+  anemicJson: string;
   ppid: number;
   parentStartTicks: number;
   pgid: number;
@@ -39,7 +41,7 @@ export interface Proc {
   entryLeader: Proc | undefined;
   /** ECS entry_meta.type, set on entry leaders. */
   entryType: string | undefined;
-  /** Cached JSON members for this process (no braces), rebuilt after a change. */
+  /** Cached image members (see ecs.ts imageMembers), rebuilt after exec or a credential change. */
   json: string | undefined;
   /** Cached top-level user/group members, rebuilt after a credential change. */
   userJson: string | undefined;
@@ -134,6 +136,12 @@ export class ProcessTable {
       child.name = parent.name;
       child.args = parent.args;
       child.cwd = parent.cwd;
+      if (sameImage(child, parent)) {
+        // Same image and credentials: share the rendered members (the hot path of fork+exec).
+        child.json = parent.json;
+        child.jsonBuf = parent.jsonBuf;
+        child.jsonBufOf = parent.jsonBufOf;
+      }
     } else {
       child.name = t.comm;
     }
@@ -201,6 +209,21 @@ export class ProcessTable {
     return entries.length;
   }
 
+  private isoSec = Number.NaN;
+  private isoPrefix = '';
+
+  /** ISO time of an epoch ms; the date-time part is formatted once per second (many starts share it). */
+  private iso(ms: number): string {
+    const whole = Math.floor(ms);
+    const sec = Math.floor(whole / 1000);
+    if (sec !== this.isoSec) {
+      this.isoSec = sec;
+      this.isoPrefix = new Date(sec * 1000).toISOString().slice(0, 20);
+    }
+    const frac = whole - sec * 1000;
+    return `${this.isoPrefix}${frac < 10 ? '00' : frac < 100 ? '0' : ''}${frac}Z`;
+  }
+
   /** Unix-epoch ms of a start time given in clock ticks since boot. */
   startMsFromTicks(ticks: number): number {
     return (ticks * 1e7 + this.opts.bootToRealNs) / 1e6;
@@ -208,11 +231,14 @@ export class ProcessTable {
 
   /** Builds a process entry; the caller fills identity fields. */
   create(pid: number, startTicks: number, startMs: number): Proc {
+    const entityId = this.entityId(pid, startTicks);
+    const start = this.iso(startMs);
     const p: Proc = {
       pid,
       startTicks,
-      entityId: this.entityId(pid, startTicks),
-      start: new Date(startMs).toISOString(),
+      entityId,
+      start,
+      anemicJson: `"entity_id":"${entityId}","pid":${pid},"start":"${start}"`,
       ppid: 0,
       parentStartTicks: 0,
       pgid: 0,
@@ -298,6 +324,19 @@ export class ProcessTable {
       p.userJson = undefined;
     }
   }
+}
+
+function sameImage(a: Proc, b: Proc): boolean {
+  return (
+    a.uid === b.uid &&
+    a.euid === b.euid &&
+    a.suid === b.suid &&
+    a.gid === b.gid &&
+    a.egid === b.egid &&
+    a.sgid === b.sgid &&
+    a.ttyMajor === b.ttyMajor &&
+    a.ttyMinor === b.ttyMinor
+  );
 }
 
 export function basename(path: string): string {

@@ -41,7 +41,7 @@ export function formatSummary(s: SummaryInput): string {
   const loaderCpuMs = s.stats ? (s.stats.cpuUserUs + s.stats.cpuSysUs) / 1000 : Number.NaN;
   const enricherCpuMs = (s.enricherCpu.user + s.enricherCpu.system) / 1000;
   lines.push(
-    `  cpu: loader ${loaderCpuMs.toFixed(0)} ms, enricher ${enricherCpuMs.toFixed(0)} ms, wall ${(s.wallMs / 1000).toFixed(1)} s`,
+    `  cpu: loader ${Number.isNaN(loaderCpuMs) ? 'unknown' : `${loaderCpuMs.toFixed(0)} ms`}, enricher ${enricherCpuMs.toFixed(0)} ms, wall ${(s.wallMs / 1000).toFixed(1)} s`,
   );
   return `${lines.join('\n')}\n`;
 }
