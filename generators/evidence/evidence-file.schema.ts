@@ -8,7 +8,9 @@ import { SlugSchema, StatusIdSchema } from '../../scoring/schema.ts';
 import { INPUT_FORMATS } from './readers/capture.ts';
 
 export const EVIDENCE_SCHEMA_VERSION = 1;
+/** What the evidence tool can conclude about one sub-category from one capture. */
 export const VerdictSchema = z.enum(['observed', 'partially', 'not-observed', 'not-testable']);
+export type Verdict = z.infer<typeof VerdictSchema>;
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
 

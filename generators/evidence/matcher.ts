@@ -4,6 +4,7 @@
  * time window, then decides per sub-category: observed, partially, not observed, not testable.
  * Memory stays bounded: only each target's best event is kept, never the capture.
  */
+import type { Verdict } from './evidence-file.schema.ts';
 import { FACTS, factAgrees, factFields } from './facts.ts';
 import {
   type CaptureEvent,
@@ -16,8 +17,7 @@ import type { FactName } from './rules.schema.ts';
 import { type CompiledRule, factsOf, RuleIndex, type RuleSets } from './rules.ts';
 import type { Target, Untestable } from './targets.ts';
 
-export const VERDICTS = ['observed', 'partially', 'not-observed', 'not-testable'] as const;
-export type Verdict = (typeof VERDICTS)[number];
+export type { Verdict } from './evidence-file.schema.ts';
 
 type Check = 'ok' | 'absent' | 'wrong';
 
