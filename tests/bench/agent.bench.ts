@@ -54,7 +54,7 @@ export const spec: CliSpec = {
       type: 'string',
       value: '<n>',
       description: 'Workload runs per configuration; the median is reported.',
-      default: '3',
+      default: '5',
     },
     'no-auditd': {
       type: 'boolean',
@@ -81,7 +81,7 @@ interface Row {
   name: string;
   samples: Sample[];
   note: string;
-  rss?: string;
+  rssKib?: { peak: number; node: number; loader: number };
   unavailable?: string;
 }
 
@@ -162,7 +162,7 @@ async function main(
   io: { stdout: (s: string) => void; stderr: (s: string) => void },
 ) {
   const iterations = intFlag(cli, 'iterations', 2000, 10, 1_000_000);
-  const rounds = intFlag(cli, 'rounds', 3, 1, 50);
+  const rounds = intFlag(cli, 'rounds', 5, 1, 50);
   const why = cgroupUnavailable();
   if (why) {
     io.stderr(`bench:agent cannot run: ${why}.\n`);
@@ -215,25 +215,18 @@ async function main(
       };
     };
 
-    // 1. No sensor.
-    log(`no sensor: ${rounds} x ${iterations} fork+exec of ${target}`);
-    const none: Sample[] = [];
-    for (let i = 0; i < rounds; i++)
-      none.push(
-        await runOnce(
-          async () => {},
-          () => 0,
-        ),
-      );
-    rows.push({ name: 'no sensor', samples: none, note: '' });
+    /** A sensor running in the sensor cgroup for one run; stop() leaves nothing behind. */
+    interface Session {
+      log?: string;
+      extraUs: () => number;
+      settle: () => Promise<void>;
+      stop: () => Promise<void>;
+      note: () => string;
+      rss?: () => { peak: number; node: number; loader: number } | undefined;
+    }
 
-    // 2. The agent, every family, in the sensor cgroup: watching the whole host, then scoped to
-    // the workload's cgroup (-g), which on a busy host is the only clean figure for the workload.
-    const measureAgent = async (name: string, extra: string[], rss: boolean): Promise<void> => {
-      log(
-        `agent: starting npm run agent (all families${extra.length ? `, ${extra.join(' ')}` : ''}) in its cgroup`,
-      );
-      const out = join(dir, `agent-${rows.length}.ndjson`);
+    const startAgent = async (extra: string[]): Promise<Session> => {
+      const out = join(dir, `agent-${Date.now()}.ndjson`);
       const agent: ChildProcess = sensor.spawn([
         process.execPath,
         AGENT_CLI,
@@ -242,82 +235,126 @@ async function main(
         '--no-build',
         ...extra,
       ]);
-      let agentErr = '';
+      let err = '';
       agent.stderr?.on('data', (d: Buffer) => {
-        agentErr += d.toString();
+        err += d.toString();
       });
-      const agentExit = new Promise<void>((r) => agent.once('exit', () => r()));
+      const exited = new Promise<void>((r) => agent.once('exit', () => r()));
       const stop = async () => {
         if (agent.exitCode === null) {
           agent.kill('SIGTERM');
-          await agentExit;
+          await exited;
         }
       };
       cleanups.push(stop);
       const deadline = Date.now() + 60_000;
-      while (!/agent: attached .*loader pid (\d+)/.test(agentErr)) {
+      while (!/agent: attached .*loader pid (\d+)/.test(err)) {
         if (agent.exitCode !== null || Date.now() > deadline)
-          throw new Error(`The agent did not start:\n${agentErr}`);
+          throw new Error(`The agent did not start:\n${err}`);
         await sleep(100);
       }
-      const loaderPid = Number(/loader pid (\d+)/.exec(agentErr)?.[1]);
-      await sleep(1000); // process-table seeding and first stats
+      const loaderPid = Number(/loader pid (\d+)/.exec(err)?.[1]);
+      await sleep(1000); // process-table seeding and the first stats record
       await settle(out);
-      const samples: Sample[] = [];
-      for (let i = 0; i < rounds; i++)
-        samples.push(
-          await runOnce(
-            () => settle(out),
-            () => 0,
-            out,
-          ),
-        );
-      const nodeRss = agent.pid ? rssKib(agent.pid) : undefined;
-      const loaderRss = rssKib(loaderPid);
-      cleanups.pop();
-      await stop();
-      const execs = linesWith(out, ['"action":"exec"', `"executable":"${target}"`]);
-      const drops = /dropped in the kernel: (\d+)/.exec(agentErr)?.[1] ?? '?';
-      rows.push({
-        name,
-        samples,
-        note: `${execs}/${rounds * iterations} execs of ${target} reported (any process), ${drops} dropped`,
-        ...(rss && nodeRss && loaderRss
-          ? {
-              rss: `peak RSS: enricher ${(nodeRss.peak / 1024).toFixed(1)} MiB + loader ${(loaderRss.peak / 1024).toFixed(1)} MiB = ${((nodeRss.peak + loaderRss.peak) / 1024).toFixed(1)} MiB (plus a 16 MiB ring buffer in locked kernel memory)`,
-            }
-          : {}),
-      });
+      return {
+        log: out,
+        extraUs: () => 0,
+        settle: () => settle(out),
+        rss: () => {
+          const n = agent.pid ? rssKib(agent.pid) : undefined;
+          const l = rssKib(loaderPid);
+          return n && l ? { peak: n.peak + l.peak, node: n.peak, loader: l.peak } : undefined;
+        },
+        stop,
+        note: () => {
+          const execs = linesWith(out, ['"action":"exec"', `"executable":"${target}"`]);
+          const drops = /dropped in the kernel: (\d+)/.exec(err)?.[1] ?? '?';
+          rmSync(out, { force: true });
+          return `${execs}/${drops}`;
+        },
+      };
     };
-    await measureAgent('agent, whole host', [], true);
-    await measureAgent('agent, scoped to workload', ['--scope-cgroup', workload.dir], false);
 
-    // 3. auditd + LAUREL with the evidence refresh's rules.
-    const auditWhy = cli.values['no-auditd'] ? 'skipped (--no-auditd)' : auditdUnavailable();
-    if (auditWhy) {
-      rows.push({ name: 'auditd + LAUREL', samples: [], note: '', unavailable: auditWhy });
-    } else {
-      log('auditd + LAUREL: starting with generators/evidence/auditd/edr-telemetry.rules');
-      const adir = join(dir, 'audit');
-      const session = await startAuditd(adir, log);
+    const startAudit = async (): Promise<Session> => {
+      const session = await startAuditd(mkdtempSync(join(dir, 'audit-')), () => {});
       cleanups.push(() => session.stop());
-      // auditd forks laurel at start: move both (and any other plugin) into the sensor cgroup.
+      // auditd forks laurel at start: move both into the sensor cgroup.
       sensor.adopt(session.pid);
       for (const c of childrenOf(session.pid)) sensor.adopt(c);
       const kauditd = findKernelThread('kauditd');
-      const kUs = () => (kauditd ? threadCpuUs(kauditd) : 0);
       await settle(session.capture);
-      const auditSamples: Sample[] = [];
-      for (let i = 0; i < rounds; i++)
-        auditSamples.push(await runOnce(() => settle(session.capture), kUs, session.capture));
-      const lines = linesWith(session.capture, ['"execve"', target]);
-      cleanups.pop();
-      await session.stop();
-      rows.push({
+      return {
+        log: session.capture,
+        extraUs: () => (kauditd ? threadCpuUs(kauditd) : 0),
+        settle: () => settle(session.capture),
+        stop: () => session.stop(),
+        note: () =>
+          `${linesWith(session.capture, ['"execve"', target])}${kauditd ? '' : ' (kauditd not found)'}`,
+      };
+    };
+
+    const none: Session = {
+      extraUs: () => 0,
+      settle: async () => {},
+      stop: async () => {},
+      note: () => '',
+    };
+    const configs: {
+      name: string;
+      start: () => Promise<Session>;
+      unavailable?: () => string | undefined;
+    }[] = [
+      { name: 'no sensor', start: async () => none },
+      { name: 'agent, whole host', start: () => startAgent([]) },
+      {
+        name: 'agent, scoped to workload',
+        start: () => startAgent(['--scope-cgroup', workload.dir]),
+      },
+      {
         name: 'auditd + LAUREL',
-        samples: auditSamples,
-        note: `${lines} LAUREL execve lines for ${target}; kauditd ${kauditd ? 'counted' : 'not found'}`,
-      });
+        start: startAudit,
+        unavailable: () =>
+          cli.values['no-auditd'] ? 'skipped (--no-auditd)' : auditdUnavailable(),
+      },
+    ];
+    const byName = new Map<string, Row>(
+      configs.map((c) => [c.name, { name: c.name, samples: [], note: '' }]),
+    );
+    const notes = new Map<string, string[]>();
+    // Configurations take turns within each round, so a change in the host's load between rounds
+    // touches them all alike.
+    for (let round = 1; round <= rounds; round++) {
+      for (const c of configs) {
+        const row = byName.get(c.name) as Row;
+        const why = c.unavailable?.();
+        if (why) {
+          row.unavailable = why;
+          continue;
+        }
+        log(`round ${round}/${rounds}: ${c.name}, ${iterations} fork+exec of ${target}`);
+        const session = await c.start();
+        try {
+          row.samples.push(await runOnce(session.settle, session.extraUs, session.log));
+          const rss = session.rss?.();
+          if (rss && (!row.rssKib || rss.peak > row.rssKib.peak)) row.rssKib = rss;
+        } finally {
+          cleanups.pop();
+          await session.stop();
+        }
+        const n = session.note();
+        if (n) notes.set(c.name, [...(notes.get(c.name) ?? []), n]);
+      }
+    }
+    for (const c of configs) {
+      const row = byName.get(c.name) as Row;
+      if (row.samples.length > 0) delete row.unavailable;
+      const per = (notes.get(c.name) ?? []).join(', ');
+      row.note = !per
+        ? ''
+        : c.name.startsWith('agent')
+          ? `exec events of ${target} / kernel drops per run: ${per}`
+          : `LAUREL lines with execve of ${target} per run: ${per}; kauditd CPU included`;
+      rows.push(row);
     }
 
     // 4. Throughput: record the loader's stream during a workload, twice at once (scoped to the
@@ -397,7 +434,14 @@ async function main(
     "  sensor-idle: the sensor's CPU minus its idle rate over the run (measured for 2 s before each run),",
     '  i.e. without the rest of the host, which a host-wide sensor watches too; events: lines written during a run.',
   );
-  for (const r of rows) if (r.rss) lines.push('', `  agent memory: ${r.rss}`);
+  const mem = rows.find((r) => r.name === 'agent, whole host')?.rssKib;
+  if (mem) {
+    const mib = (k: number) => (k / 1024).toFixed(1);
+    lines.push(
+      '',
+      `  agent memory (whole host, peak RSS): enricher ${mib(mem.node)} MiB + loader ${mib(mem.loader)} MiB = ${mib(mem.peak)} MiB, plus the 16 MiB ring buffer (locked kernel memory)`,
+    );
+  }
   const rate = (label: string, t: Throughput | undefined) => {
     if (!t) return;
     lines.push(
