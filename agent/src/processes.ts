@@ -184,12 +184,14 @@ export class ProcessTable {
 
   /** Drops processes that ended more than GRAVE_NS before nowNs. */
   sweep(nowNs: number): void {
-    while (this.graves.length > 0) {
-      const g = this.graves[0] as Proc;
+    // Graves are in end order: find the first one still young, then drop the prefix in one splice.
+    let n = 0;
+    for (; n < this.graves.length; n++) {
+      const g = this.graves[n] as Proc;
       if (nowNs - (g.endedNs ?? nowNs) < GRAVE_NS) break;
-      this.graves.shift();
       if (this.procs.get(g.pid) === g) this.procs.delete(g.pid);
     }
+    if (n > 0) this.graves.splice(0, n);
   }
 
   /** Reads every process from /proc (pids seen from the init namespace). */
