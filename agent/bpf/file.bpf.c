@@ -139,24 +139,28 @@ static __always_inline int on_open_exit(struct trace_event_raw_sys_exit *ctx)
 	return 0;
 }
 
+/* openat(2) returned: see on_open_exit (what, why). Oldest kernel: 5.8. */
 SEC("tp/syscalls/sys_exit_openat")
 int handle_openat_exit(struct trace_event_raw_sys_exit *ctx)
 {
 	return on_open_exit(ctx);
 }
 
+/* openat2(2) returned: see on_open_exit. Oldest kernel: 5.8 (openat2 itself: 5.6). */
 SEC("tp/syscalls/sys_exit_openat2")
 int handle_openat2_exit(struct trace_event_raw_sys_exit *ctx)
 {
 	return on_open_exit(ctx);
 }
 
+/* open(2) returned: see on_open_exit. Oldest kernel: 5.8. */
 SEC("tp/syscalls/sys_exit_open")
 int handle_open_exit(struct trace_event_raw_sys_exit *ctx)
 {
 	return on_open_exit(ctx);
 }
 
+/* creat(2) returned (always O_CREAT): see on_open_exit. Oldest kernel: 5.8. */
 SEC("tp/syscalls/sys_exit_creat")
 int handle_creat_exit(struct trace_event_raw_sys_exit *ctx)
 {
@@ -203,30 +207,35 @@ static __always_inline int on_write_enter(struct trace_event_raw_sys_enter *ctx)
 	return 0;
 }
 
+/* write(2) about to run: see on_write_enter. Oldest kernel: 5.8. */
 SEC("tp/syscalls/sys_enter_write")
 int handle_write(struct trace_event_raw_sys_enter *ctx)
 {
 	return on_write_enter(ctx);
 }
 
+/* pwrite64(2): see on_write_enter. Oldest kernel: 5.8. */
 SEC("tp/syscalls/sys_enter_pwrite64")
 int handle_pwrite64(struct trace_event_raw_sys_enter *ctx)
 {
 	return on_write_enter(ctx);
 }
 
+/* writev(2): see on_write_enter. Oldest kernel: 5.8. */
 SEC("tp/syscalls/sys_enter_writev")
 int handle_writev(struct trace_event_raw_sys_enter *ctx)
 {
 	return on_write_enter(ctx);
 }
 
+/* pwritev(2): see on_write_enter. Oldest kernel: 5.8. */
 SEC("tp/syscalls/sys_enter_pwritev")
 int handle_pwritev(struct trace_event_raw_sys_enter *ctx)
 {
 	return on_write_enter(ctx);
 }
 
+/* pwritev2(2): see on_write_enter. Oldest kernel: 5.8. */
 SEC("tp/syscalls/sys_enter_pwritev2")
 int handle_pwritev2(struct trace_event_raw_sys_enter *ctx)
 {
@@ -291,7 +300,12 @@ static __always_inline void stash_path_op(u64 olddfd, u64 oldname, u64 newdfd, u
 		count_drop(type, DROP_STASH_FULL);
 }
 
-/* Formats: sys_enter_{rename,renameat,renameat2,unlink,unlinkat,rmdir}/format. */
+/*
+ * rename(old, new) about to run: stash the names for the exit, both relative
+ * to the cwd. Only the exit knows whether it happened. Formats:
+ * sys_enter_{rename,renameat,renameat2,unlink,unlinkat,rmdir}/format.
+ * Oldest kernel: 5.8.
+ */
 SEC("tp/syscalls/sys_enter_rename")
 int handle_rename_enter(struct trace_event_raw_sys_enter *ctx)
 {
@@ -299,6 +313,7 @@ int handle_rename_enter(struct trace_event_raw_sys_enter *ctx)
 	return 0;
 }
 
+/* renameat(olddfd, old, newdfd, new): stash for the exit. Oldest kernel: 5.8. */
 SEC("tp/syscalls/sys_enter_renameat")
 int handle_renameat_enter(struct trace_event_raw_sys_enter *ctx)
 {
@@ -306,6 +321,7 @@ int handle_renameat_enter(struct trace_event_raw_sys_enter *ctx)
 	return 0;
 }
 
+/* renameat2(..., flags): stash for the exit, with RENAME_* flags. Oldest kernel: 5.8. */
 SEC("tp/syscalls/sys_enter_renameat2")
 int handle_renameat2_enter(struct trace_event_raw_sys_enter *ctx)
 {
@@ -313,6 +329,7 @@ int handle_renameat2_enter(struct trace_event_raw_sys_enter *ctx)
 	return 0;
 }
 
+/* unlink(path): stash for the exit (relative to the cwd). Oldest kernel: 5.8. */
 SEC("tp/syscalls/sys_enter_unlink")
 int handle_unlink_enter(struct trace_event_raw_sys_enter *ctx)
 {
@@ -320,6 +337,7 @@ int handle_unlink_enter(struct trace_event_raw_sys_enter *ctx)
 	return 0;
 }
 
+/* unlinkat(dfd, path, flags): stash for the exit. Oldest kernel: 5.8. */
 SEC("tp/syscalls/sys_enter_unlinkat")
 int handle_unlinkat_enter(struct trace_event_raw_sys_enter *ctx)
 {
@@ -327,6 +345,7 @@ int handle_unlinkat_enter(struct trace_event_raw_sys_enter *ctx)
 	return 0;
 }
 
+/* rmdir(path): stash for the exit as an unlink with AT_REMOVEDIR. Oldest kernel: 5.8. */
 SEC("tp/syscalls/sys_enter_rmdir")
 int handle_rmdir_enter(struct trace_event_raw_sys_enter *ctx)
 {
@@ -417,36 +436,42 @@ out:
 	return 0;
 }
 
+/* rename(2) returned: see on_path_op_exit. Oldest kernel: 5.8. */
 SEC("tp/syscalls/sys_exit_rename")
 int handle_rename_exit(struct trace_event_raw_sys_exit *ctx)
 {
 	return on_path_op_exit(ctx);
 }
 
+/* renameat(2) returned: see on_path_op_exit. Oldest kernel: 5.8. */
 SEC("tp/syscalls/sys_exit_renameat")
 int handle_renameat_exit(struct trace_event_raw_sys_exit *ctx)
 {
 	return on_path_op_exit(ctx);
 }
 
+/* renameat2(2) returned: see on_path_op_exit. Oldest kernel: 5.8. */
 SEC("tp/syscalls/sys_exit_renameat2")
 int handle_renameat2_exit(struct trace_event_raw_sys_exit *ctx)
 {
 	return on_path_op_exit(ctx);
 }
 
+/* unlink(2) returned: see on_path_op_exit. Oldest kernel: 5.8. */
 SEC("tp/syscalls/sys_exit_unlink")
 int handle_unlink_exit(struct trace_event_raw_sys_exit *ctx)
 {
 	return on_path_op_exit(ctx);
 }
 
+/* unlinkat(2) returned: see on_path_op_exit. Oldest kernel: 5.8. */
 SEC("tp/syscalls/sys_exit_unlinkat")
 int handle_unlinkat_exit(struct trace_event_raw_sys_exit *ctx)
 {
 	return on_path_op_exit(ctx);
 }
 
+/* rmdir(2) returned: see on_path_op_exit. Oldest kernel: 5.8. */
 SEC("tp/syscalls/sys_exit_rmdir")
 int handle_rmdir_exit(struct trace_event_raw_sys_exit *ctx)
 {

@@ -34,6 +34,7 @@ int handle_ptrace_enter(struct trace_event_raw_sys_enter *ctx)
 	return 0;
 }
 
+/* ptrace returned: emit the request, target and result from the stash. Oldest kernel: 5.8. */
 SEC("tp/syscalls/sys_exit_ptrace")
 int handle_ptrace_exit(struct trace_event_raw_sys_exit *ctx)
 {
@@ -92,6 +93,7 @@ out:
 	return 0;
 }
 
+/* process_vm_writev about to run: stash pid and iovec counts. Oldest kernel: 5.8. */
 SEC("tp/syscalls/sys_enter_process_vm_writev")
 int handle_vm_writev_enter(struct trace_event_raw_sys_enter *ctx)
 {
@@ -100,12 +102,14 @@ int handle_vm_writev_enter(struct trace_event_raw_sys_enter *ctx)
 	return 0;
 }
 
+/* process_vm_writev returned: see proc_vm_exit. Oldest kernel: 5.8. */
 SEC("tp/syscalls/sys_exit_process_vm_writev")
 int handle_vm_writev_exit(struct trace_event_raw_sys_exit *ctx)
 {
 	return proc_vm_exit(ctx, 1);
 }
 
+/* process_vm_readv about to run: stash pid and iovec counts. Oldest kernel: 5.8. */
 SEC("tp/syscalls/sys_enter_process_vm_readv")
 int handle_vm_readv_enter(struct trace_event_raw_sys_enter *ctx)
 {
@@ -114,6 +118,7 @@ int handle_vm_readv_enter(struct trace_event_raw_sys_enter *ctx)
 	return 0;
 }
 
+/* process_vm_readv returned: see proc_vm_exit. Oldest kernel: 5.8. */
 SEC("tp/syscalls/sys_exit_process_vm_readv")
 int handle_vm_readv_exit(struct trace_event_raw_sys_exit *ctx)
 {
@@ -135,6 +140,7 @@ int handle_bpf_enter(struct trace_event_raw_sys_enter *ctx)
 	return 0;
 }
 
+/* bpf(BPF_PROG_LOAD) returned: read type, name and size from the attr. Oldest kernel: 5.8. */
 SEC("tp/syscalls/sys_exit_bpf")
 int handle_bpf_exit(struct trace_event_raw_sys_exit *ctx)
 {
@@ -247,6 +253,8 @@ out:
 		return cred_exit(ctx);                                                             \
 	}
 
+/* One enter program (stash the ids and the credentials before) and one exit
+ * program (emit when it succeeded) per set*id syscall. Oldest kernel: 5.8. */
 CRED_PROGS(setuid, CRED_SETUID, 1)
 CRED_PROGS(setreuid, CRED_SETREUID, 2)
 CRED_PROGS(setresuid, CRED_SETRESUID, 3)
