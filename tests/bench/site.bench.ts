@@ -77,6 +77,8 @@ interface RunMetrics {
   lcpMs: number;
   renderBlocking: string[];
   scriptUrls: string[];
+  /** Main-thread time by Lighthouse group (parseHTML, styleLayout, scriptEvaluation...), ms. */
+  mainThread: Record<string, number>;
 }
 
 export interface PageResult {
@@ -88,6 +90,8 @@ export interface PageResult {
   lcpMs: number;
   jsGzipBytes: number;
   renderBlocking: string[];
+  /** Median main-thread ms per group, biggest first: where TBT comes from. */
+  mainThread: Record<string, number>;
   misses: string[];
 }
 
@@ -156,7 +160,9 @@ function launchChromium(profile: string): Promise<{ child: ChildProcess; port: n
 
 interface LhAudit {
   numericValue?: number;
-  details?: { items?: { url?: string; resourceType?: string }[] };
+  details?: {
+    items?: { url?: string; resourceType?: string; group?: string; duration?: number }[];
+  };
 }
 
 async function measure(url: string, port: number): Promise<RunMetrics> {
@@ -180,6 +186,11 @@ async function measure(url: string, port: number): Promise<RunMetrics> {
     renderBlocking: items('render-blocking-insight').flatMap((i) => (i.url ? [i.url] : [])),
     scriptUrls: items('network-requests').flatMap((i) =>
       i.resourceType === 'Script' && i.url ? [i.url] : [],
+    ),
+    mainThread: Object.fromEntries(
+      items('mainthread-work-breakdown').flatMap((i) =>
+        i.group && i.duration !== undefined ? [[i.group, i.duration]] : [],
+      ),
     ),
   };
 }
@@ -301,11 +312,25 @@ const code = await runCli(spec, process.argv.slice(2), async (cli, io) => {
         lcpMs: median(samples.map((s) => s.lcpMs)),
         jsGzipBytes: totalGzip(scripts),
         renderBlocking: [...new Set(samples.flatMap((s) => s.renderBlocking))],
+        mainThread: Object.fromEntries(
+          [...new Set(samples.flatMap((s) => Object.keys(s.mainThread)))]
+            .map((g) => [g, Math.round(median(samples.map((s) => s.mainThread[g] ?? 0)))] as const)
+            .sort((x, y) => y[1] - x[1]),
+        ),
       };
       results.push({ ...partial, misses: checkBudgets(partial) });
     }
     if (cli.values.json) for (const r of results) io.stdout(`${JSON.stringify(r)}\n`);
-    else io.stdout(`${table(results)}\n`);
+    else {
+      io.stdout(`${table(results)}\n`);
+      for (const r of results) {
+        const top = Object.entries(r.mainThread)
+          .slice(0, 4)
+          .map(([g, ms]) => `${g} ${ms} ms`)
+          .join(', ');
+        io.stdout(`${r.page} main thread: ${top}\n`);
+      }
+    }
     const missed = results.filter((r) => r.misses.length > 0);
     if (missed.length > 0) {
       io.stderr(
