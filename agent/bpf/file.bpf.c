@@ -24,11 +24,24 @@
 #define TRACK_CREATED 0x1
 #define TRACK_MODIFIED 0x2
 
+/*
+ * A struct file freed without a close() we saw (exit, exec with O_CLOEXEC,
+ * dup2) leaves its entry behind, and the slab hands the same address to the
+ * next open. So an entry only counts for the process and inode that made it:
+ * otherwise a reused address would hide a later open's first write. The price
+ * is one modification per process for an open shared across a fork.
+ */
+struct file_track {
+	u32 flags; /* TRACK_* */
+	u32 tgid;  /* process that opened or first wrote */
+	u64 ino;   /* inode of the file */
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
 	__type(key, u64);
-	__type(value, u32);
+	__type(value, struct file_track);
 } tracked SEC(".maps");
 
 DECLARE_STASH(path_op_args);
@@ -127,7 +140,11 @@ static __always_inline int on_open_exit(struct trace_event_raw_sys_exit *ctx)
 	imode = BPF_CORE_READ(inode, i_mode);
 	if (fmode & FMODE_CREATED) {
 		u64 cookie = file_cookie(f);
-		u32 v = TRACK_CREATED;
+		struct file_track v = {
+			.flags = TRACK_CREATED,
+			.tgid = bpf_get_current_pid_tgid() >> 32,
+			.ino = BPF_CORE_READ(inode, i_ino),
+		};
 
 		if (pseudo_fs(inode))
 			return 0;
@@ -182,7 +199,7 @@ static __always_inline int on_write_enter(struct trace_event_raw_sys_enter *ctx)
 	struct file *f;
 	struct inode *inode;
 	u64 cookie;
-	u32 *seen, v = TRACK_MODIFIED;
+	struct file_track *seen, v = { .flags = TRACK_MODIFIED };
 
 	if (skip_self())
 		return 0;
@@ -195,13 +212,17 @@ static __always_inline int on_write_enter(struct trace_event_raw_sys_enter *ctx)
 	if ((BPF_CORE_READ(inode, i_mode) & S_IFMT) != S_IFREG)
 		return 0;
 	cookie = file_cookie(f);
+	v.tgid = bpf_get_current_pid_tgid() >> 32;
+	v.ino = BPF_CORE_READ(inode, i_ino);
 	seen = bpf_map_lookup_elem(&tracked, &cookie);
-	if (seen && (*seen & TRACK_MODIFIED))
+	if (seen && (seen->tgid != v.tgid || seen->ino != v.ino))
+		seen = NULL; /* left over from a freed file at the same address */
+	if (seen && (seen->flags & TRACK_MODIFIED))
 		return 0;
 	if (pseudo_fs(inode))
 		return 0;
 	if (seen)
-		v |= *seen;
+		v.flags |= seen->flags;
 	bpf_map_update_elem(&tracked, &cookie, &v, BPF_ANY);
 	emit_file_event(REC_FILE_MODIFY, f, inode, (s32)ctx->args[0], 0);
 	return 0;

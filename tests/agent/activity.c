@@ -183,6 +183,34 @@ static void step_files(const char *dir)
 	printf("\"}\n");
 }
 
+/* Children that write to a file and exit without close(): the kernel frees their struct files
+ * unseen and reuses the addresses; every child's first write must still be reported. */
+static void step_exit_without_close(const char *dir)
+{
+	char path[4096];
+	pid_t children[20];
+
+	snprintf(path, sizeof(path), "%s/agent-no-close.log", dir);
+	for (int i = 0; i < 20; i++) {
+		CHECK(children[i] = fork());
+		if (children[i] == 0) {
+			int fd = open(path, O_CREAT | O_WRONLY | O_APPEND, 0644);
+
+			if (fd < 0 || write(fd, "line\n", 5) != 5)
+				_exit(1);
+			_exit(0); /* no close() */
+		}
+		if (wait_exit(children[i]) != 0) {
+			fprintf(stderr, "activity: child %d could not write %s\n", children[i], path);
+			exit(1);
+		}
+	}
+	printf("{\"step\":\"exit_without_close\",\"pid\":%d,\"path\":\"%s\",\"children\":[", getpid(), path);
+	for (int i = 0; i < 20; i++)
+		printf("%s%d", i ? "," : "", children[i]);
+	printf("]}\n");
+}
+
 static void step_ptrace(void)
 {
 	long word;
@@ -290,6 +318,7 @@ int main(int argc, char **argv)
 	step_memfd(argv[2]);
 	step_deleted_exec(argv[1], argv[2]);
 	step_files(argv[1]);
+	step_exit_without_close(argv[1]);
 	step_ptrace();
 	step_process_vm();
 	step_creds_and_session();

@@ -222,6 +222,17 @@ describe.skipIf(skip)('agent capture of known activity', () => {
     expect((mods[0] as EcsEvent).file?.size).toBe('first\nmore\nagain\n'.length);
   });
 
+  it('reports the first write of every process even when the last one exited without close()', () => {
+    const s = step('exit_without_close');
+    const path = realpathSync(String(s.path));
+    const children = s.children as number[];
+    expect(children).toHaveLength(20);
+    for (const child of children) {
+      const mods = byPid(child, 'modification').filter((e) => e.file?.path === path);
+      expect(mods, `modification by child ${child}`).toHaveLength(1);
+    }
+  });
+
   it('reports rename with the original path and deletion of the renamed file', () => {
     const s = step('files');
     const real = realpathSync(dir);
