@@ -564,6 +564,12 @@ export class Enricher {
     }
     const action = rec.kind === 'file_create' ? 'creation' : 'modification';
     const type = rec.kind === 'file_create' ? 'creation' : 'change';
+    // A cookie is a struct file address: one freed unseen (exec with O_CLOEXEC) can come back
+    // for another file. Then the old events are finished now rather than merged.
+    const prev = this.pending.get(rec.file.cookie);
+    if (prev && (prev[0]?.ino !== rec.file.ino || prev[0]?.pid !== rec.task.pid)) {
+      this.closePending(rec.file.cookie);
+    }
     const list = this.pending.get(rec.file.cookie) ?? [];
     list.push({
       action,

@@ -151,6 +151,44 @@ describe('enricher process lineage', () => {
   });
 });
 
+describe('enricher file events', () => {
+  it('keeps two opens apart when a struct file address comes back for another file', () => {
+    const dir = tempDir('cookie');
+    const a = join(dir, 'a.txt');
+    const b = join(dir, 'b.txt');
+    writeFileSync(a, 'aaaa');
+    writeFileSync(b, 'bb');
+    const { feed } = enricher(dir);
+    const t = task(300, 1);
+    const ref = (path: string) => {
+      const st = statSync(path);
+      return {
+        cookie: '1:2',
+        ino: st.ino,
+        size: st.size,
+        dev: 1,
+        mode: 0o100644,
+        flags: 0,
+        fd: 3,
+        nlink: 1,
+        path,
+        pathFlags: 0,
+      };
+    };
+    const events = feed([
+      { kind: 'file_create', tsNs: 1e9, task: t, file: ref(a) },
+      // a exec'ed with O_CLOEXEC: no close seen; the same address now belongs to b
+      { kind: 'file_create', tsNs: 2e9, task: t, file: ref(b) },
+      { kind: 'file_close', tsNs: 3e9, task: t, file: ref(b) },
+    ]);
+    const files = events.map((e) => e.file as { path: string; size: number });
+    expect(files.map((f) => [f.path, f.size])).toEqual([
+      [a, 4],
+      [b, 2],
+    ]);
+  });
+});
+
 describe('content facts', () => {
   it('measures a file: size, entropy, header bytes, hashes', () => {
     const dir = tempDir('facts');
