@@ -4,7 +4,7 @@ import type { StatusCatalog } from '../../scoring/statuses.ts';
 
 export interface CoverageGroup {
   status: StatusDefinition;
-  /** Vendor names in the matrix's column order. */
+  /** Vendor names in the matrix's column order; measured vendors say so. */
   vendors: string[];
 }
 
@@ -16,7 +16,9 @@ export function coverageByStatus(
   return statuses.list
     .map((status) => ({
       status,
-      vendors: vendors.filter((v) => sub.cells[v.id]?.status === status.id).map((v) => v.name),
+      vendors: vendors
+        .filter((v) => sub.cells[v.id]?.status === status.id)
+        .map((v) => (v.source === 'measured' ? `${v.name} (measured)` : v.name)),
     }))
     .filter((g) => g.vendors.length > 0);
 }
