@@ -3,7 +3,7 @@
  * loader and turns its record stream into ECS NDJSON; prints progress and a summary on stderr.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { closeSync, createReadStream, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { arch, hostname, release } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -136,7 +136,15 @@ function build(stderr: (s: string) => void): void {
     throw new Error(`The agent is not built and cannot be: missing ${missing.join(', ')}.`);
   }
   stderr('agent: building agent/build (make -C agent)\n');
-  const r = spawnSync('make', ['-s', '-C', AGENT_DIR], {
+  // Under flock(1) when there is one: two agents (or tests) starting at once must not run two
+  // makes into the same directory.
+  mkdirSync(join(AGENT_DIR, 'build'), { recursive: true });
+  const lock = join(AGENT_DIR, 'build', '.make.lock');
+  const hasFlock = spawnSync('sh', ['-c', 'command -v flock']).status === 0;
+  const [cmd, ...args] = hasFlock
+    ? ['flock', lock, 'make', '-s', '-C', AGENT_DIR]
+    : ['make', '-s', '-C', AGENT_DIR];
+  const r = spawnSync(cmd as string, args, {
     stdio: ['ignore', 'ignore', 'pipe'],
     encoding: 'utf8',
   });

@@ -339,13 +339,38 @@ describe.skipIf(skip)('agent capture of known activity', () => {
     expect(result.events.length).toBeGreaterThan(20);
   });
 
-  it('writes ECS basics on every event', () => {
+  it('writes ECS basics on every event, and an entity id on every process, file and security one', () => {
+    // Actions of the families under test here; the others (network, audit...) have their own tests.
+    const actions = new Set([
+      'fork',
+      'exec',
+      'end',
+      'session_begin',
+      'memfd_create',
+      'creation',
+      'modification',
+      'rename',
+      'deletion',
+      'raw_access_read',
+      'ptrace',
+      'process_vm_writev',
+      'process_vm_readv',
+      'bpf_prog_load',
+      'uid_change',
+      'gid_change',
+    ]);
+    let checked = 0;
     for (const e of result.events) {
       expect(e['@timestamp']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
       expect(e.ecs).toEqual({ version: '8.17.0' });
       expect(e.event.kind).toBe('event');
-      expect(e.process.entity_id).toMatch(/^[A-Za-z0-9_-]{32}$/);
+      if (!actions.has(e.event.action)) continue;
+      checked++;
+      expect(e.process.entity_id, `${e.event.action} of pid ${e.process.pid}`).toMatch(
+        /^[A-Za-z0-9_-]{32}$/,
+      );
     }
+    expect(checked).toBeGreaterThan(20);
   });
 });
 

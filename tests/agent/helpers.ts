@@ -3,7 +3,7 @@
  * and the activity program, and running the real agent CLI around some activity.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -45,9 +45,22 @@ export function announceSkip(suite: string, reason: string | undefined): boolean
   return reason !== undefined;
 }
 
+/**
+ * Runs make for the agent under an exclusive lock: vitest runs test files in parallel, and two
+ * makes writing agent/build at once (or one replacing the loader while another test runs it)
+ * break each other. Uses flock(1) from util-linux.
+ */
 export function buildAgent(): void {
-  const r = spawnSync('make', ['-s', '-C', join(REPO, 'agent')], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`make -C agent failed:\n${r.stderr}`);
+  mkdirSync(BUILD, { recursive: true });
+  const r = spawnSync(
+    'flock',
+    [join(BUILD, '.make.lock'), 'make', '-s', '-C', join(REPO, 'agent')],
+    {
+      encoding: 'utf8',
+    },
+  );
+  if (r.status !== 0)
+    throw new Error(`make -C agent failed:\n${r.stderr}${r.error?.message ?? ''}`);
 }
 
 /** Compiles tests/agent/activity.c into a temp dir; returns the binary's path. */
