@@ -39,6 +39,7 @@ struct all_records {
 	struct rec_loader_stats loader_stats;
 	struct drop_counts drop_counts;
 	struct rec_net_sock net_sock;
+	struct rec_net_state net_state;
 	struct rec_dns_packet dns_packet;
 	struct rec_audit_user audit_user;
 	struct rec_bash_readline bash_readline;

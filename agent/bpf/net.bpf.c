@@ -45,6 +45,20 @@ struct {
 	__type(value, struct connect_args);
 } connect_stash SEC(".maps");
 
+#define IPPROTO_TCP_NR 6
+#define TCP_ESTABLISHED_ST 1 /* include/net/tcp_states.h */
+#define TCP_SYN_SENT_ST 2
+#define TCP_CLOSE_ST 7
+
+/* TCP sockets in connect(): the caller as it was, for the SYN_SENT transitions that finish the
+ * connect later (or earlier than sys_exit_connect, on loopback), usually in softirq. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, u64);
+	__type(value, struct rec_task);
+} connecting SEC(".maps");
+
 static __always_inline u16 bswap16(u16 v)
 {
 	return (u16)((v >> 8) | (v << 8));
@@ -121,6 +135,19 @@ int handle_connect_enter(struct trace_event_raw_sys_enter *ctx)
 	c.a.a[0] = ctx->args[0];
 	if (bpf_map_update_elem(&connect_stash, &id, &c, BPF_ANY))
 		count_drop(REC_NET_CONNECT, DROP_STASH_FULL);
+
+	/* Remember who connects this TCP socket before the handshake can complete. */
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct sock *sk = fd_sock(task, ctx->args[0]);
+
+	if (sk && BPF_CORE_READ(sk, sk_protocol) == IPPROTO_TCP_NR) {
+		struct rec_task t;
+		u64 key = (u64)sk;
+
+		fill_task(&t, task);
+		if (bpf_map_update_elem(&connecting, &key, &t, BPF_ANY))
+			count_drop(REC_NET_STATE, DROP_STASH_FULL);
+	}
 	return 0;
 }
 
@@ -267,5 +294,58 @@ int handle_listen_exit(struct trace_event_raw_sys_exit *ctx)
 	bpf_ringbuf_submit(r, rb_flags());
 out:
 	bpf_map_delete_elem(&net_args, &id);
+	return 0;
+}
+
+/*
+ * Captures: the end of a TCP handshake this family saw start in connect():
+ * SYN_SENT -> ESTABLISHED or SYN_SENT -> CLOSE. It gives a non-blocking
+ * connect (EINPROGRESS at sys_exit_connect) its real outcome.
+ * Hook: sock:inet_sock_set_state, the one tracepoint on TCP state changes
+ * (Linux >= 4.16). Format: /sys/kernel/tracing/events/sock/inet_sock_set_state/format
+ * (skaddr at 8, oldstate 16, newstate 20, sport 24, dport 26, family 28,
+ * protocol 30, saddr 32, daddr 36, saddr_v6 40, daddr_v6 56).
+ */
+SEC("tp/sock/inet_sock_set_state")
+int handle_tcp_state(struct trace_event_raw_inet_sock_set_state *ctx)
+{
+	struct rec_task *t;
+	struct rec_net_state *r;
+	u64 key;
+
+	if (ctx->protocol != IPPROTO_TCP_NR || ctx->oldstate != TCP_SYN_SENT_ST ||
+	    (ctx->newstate != TCP_ESTABLISHED_ST && ctx->newstate != TCP_CLOSE_ST))
+		return 0;
+	key = (u64)ctx->skaddr;
+	t = bpf_map_lookup_elem(&connecting, &key);
+	if (!t)
+		return 0;
+	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r) {
+		count_drop(REC_NET_STATE, DROP_RINGBUF_FULL);
+		goto out;
+	}
+	fill_hdr(&r->hdr, REC_NET_STATE, sizeof(*r));
+	__builtin_memcpy(&r->task, t, sizeof(r->task));
+	r->sock_cookie = key ^ cookie_key;
+	r->family = ctx->family;
+	r->protocol = ctx->protocol;
+	r->lport = ctx->sport;
+	r->rport = ctx->dport;
+	/* The verifier refuses memcpy through a moved ctx pointer: copy the arrays with a helper. */
+	__builtin_memset(r->laddr, 0, sizeof(r->laddr));
+	__builtin_memset(r->raddr, 0, sizeof(r->raddr));
+	if (ctx->family == AF_INET) {
+		bpf_probe_read_kernel(r->laddr, 4, ctx->saddr);
+		bpf_probe_read_kernel(r->raddr, 4, ctx->daddr);
+	} else {
+		bpf_probe_read_kernel(r->laddr, 16, ctx->saddr_v6);
+		bpf_probe_read_kernel(r->raddr, 16, ctx->daddr_v6);
+	}
+	r->old_state = ctx->oldstate;
+	r->new_state = ctx->newstate;
+	bpf_ringbuf_submit(r, rb_flags());
+out:
+	bpf_map_delete_elem(&connecting, &key);
 	return 0;
 }

@@ -72,6 +72,7 @@ enum agent_record_type {
 	REC_NET_ACCEPT = 49,
 	REC_NET_LISTEN = 50,
 	REC_DNS_PACKET = 51,
+	REC_NET_STATE = 52,
 
 	REC_AUDIT_USER = 64, /* written by the loader from the audit netlink socket */
 
@@ -342,6 +343,23 @@ struct rec_net_sock {
 	u32 reserved;
 };
 
+/* A TCP connect() the agent saw finished: SYN_SENT -> ESTABLISHED (connected) or
+ * SYN_SENT -> CLOSE (refused, reset, timed out). task is the process that called
+ * connect(), as it was then: the transition itself usually runs in softirq. */
+struct rec_net_state {
+	struct rec_hdr hdr;
+	struct rec_task task;
+	u64 sock_cookie;    /* same keyed value as in the connect record */
+	u8 laddr[NET_ADDR_LEN];
+	u8 raddr[NET_ADDR_LEN];
+	u16 lport;          /* host byte order */
+	u16 rport;
+	u16 family;
+	u16 protocol;
+	u32 old_state;      /* TCP_* (include/net/tcp_states.h) */
+	u32 new_state;
+};
+
 #define DNS_PAYLOAD_MAX 512 /* classic DNS over UDP; longer EDNS answers are cut here */
 #define DNS_DIR_QUERY 0     /* egress to a DNS port: a query leaving a client */
 #define DNS_DIR_ANSWER 1    /* ingress from a DNS port: an answer reaching a client */
@@ -471,6 +489,7 @@ REC_ASSERT_SIZE(rec_loader_stats, 56);
 REC_ASSERT_SIZE(drop_counts, 32);
 REC_ASSERT_SIZE(rec_net_sock, 184);
 REC_ASSERT_SIZE(rec_dns_packet, 104);
+REC_ASSERT_SIZE(rec_net_state, 168);
 REC_ASSERT_SIZE(rec_audit_user, 24);
 REC_ASSERT_SIZE(rec_bash_readline, 120);
 

@@ -267,6 +267,7 @@ export class Enricher {
       case 'net_connect':
       case 'net_accept':
       case 'net_listen':
+      case 'net_state':
       case 'bash_readline':
         return this.net.onRecord(rec);
     }

@@ -17,7 +17,14 @@ import {
   s64,
   type TaskCtx,
 } from './decode.ts';
-import { AF_INET6, AUDIT_USER, BASH_READLINE, DNS_PACKET, NET_SOCK } from './net-records.ts';
+import {
+  AF_INET6,
+  AUDIT_USER,
+  BASH_READLINE,
+  DNS_PACKET,
+  NET_SOCK,
+  NET_STATE,
+} from './net-records.ts';
 import type { REC } from './records.ts';
 
 export interface Endpoint {
@@ -42,6 +49,19 @@ export interface NetSockRec extends Base {
   remote: Endpoint;
   fd: number;
   backlog: number;
+}
+
+export interface NetStateRec extends Base {
+  kind: 'net_state';
+  /** The process that called connect(), as it was then. */
+  task: TaskCtx;
+  sockCookie: string;
+  netType: 'ipv4' | 'ipv6';
+  protocol: number;
+  local: Endpoint;
+  remote: Endpoint;
+  oldState: number;
+  newState: number;
 }
 
 export interface DnsPacketRec extends Base {
@@ -74,7 +94,7 @@ export interface BashReadlineRec extends Base {
   truncated: boolean;
 }
 
-export type NetDecoded = NetSockRec | DnsPacketRec | AuditUserRec | BashReadlineRec;
+export type NetDecoded = NetSockRec | NetStateRec | DnsPacketRec | AuditUserRec | BashReadlineRec;
 
 /**
  * 16 address bytes → text: IPv4 from the first 4 bytes, IPv6 in RFC 5952 form (longest run of zero
@@ -147,6 +167,27 @@ function netSock(kind: NetSockRec['kind']): Decoder {
   };
 }
 
+function netState(r: RawRecord, tsNs: number): NetStateRec {
+  need(r, NET_STATE.SIZE, 'tcp state');
+  const v = r.view;
+  const o = r.off;
+  const family = v.getUint16(o + NET_STATE.family, true);
+  const local = endpoint(r, NET_STATE.laddr, v.getUint16(o + NET_STATE.lport, true), family);
+  const remote = endpoint(r, NET_STATE.raddr, v.getUint16(o + NET_STATE.rport, true), family);
+  return {
+    kind: 'net_state',
+    tsNs,
+    task: decodeTask(r, NET_STATE.task),
+    sockCookie: v.getBigUint64(o + NET_STATE.sock_cookie, true).toString(16),
+    netType: local.type === 'ipv4' && remote.type === 'ipv4' ? 'ipv4' : local.type,
+    protocol: v.getUint16(o + NET_STATE.protocol, true),
+    local: { ip: local.ip, port: local.port },
+    remote: { ip: remote.ip, port: remote.port },
+    oldState: v.getUint32(o + NET_STATE.old_state, true),
+    newState: v.getUint32(o + NET_STATE.new_state, true),
+  };
+}
+
 function dnsPacket(r: RawRecord, tsNs: number): DnsPacketRec {
   need(r, DNS_PACKET.SIZE, 'dns packet');
   const v = r.view;
@@ -211,6 +252,7 @@ export function netDecoders(rec: typeof REC): [number, Decoder][] {
     [rec.NET_CONNECT, netSock('net_connect')],
     [rec.NET_ACCEPT, netSock('net_accept')],
     [rec.NET_LISTEN, netSock('net_listen')],
+    [rec.NET_STATE, netState],
     [rec.DNS_PACKET, dnsPacket],
     [rec.AUDIT_USER, auditUser],
     [rec.BASH_READLINE, bashReadline],

@@ -14,7 +14,9 @@ import type {
   DnsPacketRec,
   NetDecoded,
   NetSockRec,
+  NetStateRec,
 } from './net-decode.ts';
+import { TCP_STATE } from './net-records.ts';
 import type { Proc, ProcessTable } from './processes.ts';
 import type { NameCache } from './users.ts';
 
@@ -181,6 +183,8 @@ export class NetEnricher {
       case 'net_accept':
       case 'net_listen':
         return this.sock(rec);
+      case 'net_state':
+        return this.tcpState(rec);
       case 'dns_packet':
         return this.dns(rec);
       case 'audit_user':
@@ -227,6 +231,26 @@ export class NetEnricher {
       proc: p,
       task: rec.task,
       top,
+    });
+  }
+
+  /** The handshake of a connect() finished: its real outcome (a non-blocking connect's too). */
+  private tcpState(rec: NetStateRec): void {
+    const p = this.sink.processes.forTask(rec.task);
+    const ok = rec.newState === TCP_STATE.ESTABLISHED;
+    this.sink.familyEvent({
+      rec,
+      tsNs: rec.tsNs,
+      category: ['network'],
+      type: ok ? ['start', 'connection'] : ['connection', 'end'],
+      action: ok ? 'connection_established' : 'connection_failed',
+      outcome: ok ? 'success' : 'failure',
+      proc: p,
+      task: rec.task,
+      top:
+        `,"source":${ep(rec.local)},"destination":${ep(rec.remote)}` +
+        `,"network":{"transport":"${transport(rec.protocol)}","type":"${rec.netType}","direction":"egress","iana_number":"${rec.protocol}"` +
+        `,"Ext":{"socket_cookie":"${rec.sockCookie}","tcp_state":{"old":${rec.oldState},"new":${rec.newState}}}}`,
     });
   }
 

@@ -24,6 +24,25 @@ export const NET_SOCK = {
   SIZE: 184,
 } as const;
 
+/** `struct rec_net_state` (a connect's TCP handshake finished). */
+export const NET_STATE = {
+  hdr: 0,
+  task: 16,
+  sock_cookie: 112,
+  laddr: 120,
+  raddr: 136,
+  lport: 152,
+  rport: 154,
+  family: 156,
+  protocol: 158,
+  old_state: 160,
+  new_state: 164,
+  SIZE: 168,
+} as const;
+
+/** TCP states (include/net/tcp_states.h) the state record can carry. */
+export const TCP_STATE = { ESTABLISHED: 1, SYN_SENT: 2, CLOSE: 7 } as const;
+
 /** `struct rec_dns_packet`, followed by payload_len bytes of UDP payload. */
 export const DNS_PACKET = {
   hdr: 0,
@@ -58,6 +77,7 @@ export const BASHF_TRUNCATED = 0x1;
 
 export const NET_LAYOUTS: Record<string, Record<string, number>> = {
   rec_net_sock: NET_SOCK,
+  rec_net_state: NET_STATE,
   rec_dns_packet: DNS_PACKET,
   rec_audit_user: AUDIT_USER,
   rec_bash_readline: BASH_READLINE,

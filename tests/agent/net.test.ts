@@ -68,7 +68,17 @@ async function tcp(host) {
   await new Promise((r, j) => udp.connect(9, '127.0.0.1', (e) => (e ? j(e) : r())));
   const u = { local: udp.address().port };
   udp.close();
-  process.stdout.write(JSON.stringify({ pid: process.pid, v4, v6, udp: u }));
+  // A port nobody listens on: the handshake ends in a reset.
+  const gone = net.createServer();
+  await new Promise((r) => gone.listen(0, '127.0.0.1', r));
+  const closedPort = gone.address().port;
+  await new Promise((r) => gone.close(r));
+  const refused = await new Promise((r) => {
+    const s = net.connect(closedPort, '127.0.0.1');
+    s.once('error', (e) => r(e.code));
+    s.once('connect', () => { s.destroy(); r('connected'); });
+  });
+  process.stdout.write(JSON.stringify({ pid: process.pid, v4, v6, udp: u, closedPort, refused }));
 })();
 `;
 
@@ -77,6 +87,8 @@ interface ChildReport {
   v4: { server: number; client: number; clientIp: string; peerPort: number };
   v6: { server: number; client: number; clientIp: string } | { error: string };
   udp: { local: number };
+  closedPort: number;
+  refused: string;
 }
 
 const skip = announceSkip('agent network capture', bpfSkipReason());
@@ -174,5 +186,35 @@ describe.skipIf(skip)('agent network capture of loopback connections', () => {
     expect(u?.event.outcome).toBe('success');
     expect(u?.destination).toEqual({ ip: '127.0.0.1', port: 9 });
     expect(u?.network).toMatchObject({ transport: 'udp', type: 'ipv4', direction: 'egress' });
+  });
+
+  it('reports the end of the TCP handshake: connection_established with the real outcome', () => {
+    const [e, ...more] = withPort(events('connection_established'), 'destination', child.v4.server);
+    expect(more).toHaveLength(0);
+    expect(e?.event).toMatchObject({
+      category: ['network'],
+      type: ['start', 'connection'],
+      outcome: 'success',
+    });
+    expect(e?.source).toEqual({ ip: '127.0.0.1', port: child.v4.client });
+    expect(e?.destination).toEqual({ ip: '127.0.0.1', port: child.v4.server });
+    expect(e?.network).toMatchObject({ transport: 'tcp', type: 'ipv4', direction: 'egress' });
+    // The same socket as the connect record, and the process that called connect().
+    const [c] = withPort(events('connection_attempted'), 'destination', child.v4.server);
+    const cookie = (x: EcsEvent | undefined) =>
+      (x?.network as { Ext: { socket_cookie: string } } | undefined)?.Ext.socket_cookie;
+    expect(cookie(e)).toBe(cookie(c));
+    expect(e?.process.entity_id).toBe(c?.process.entity_id);
+  });
+
+  it('reports a refused connect as connection_failed', () => {
+    expect(child.refused).toBe('ECONNREFUSED');
+    const failed = withPort(events('connection_failed'), 'destination', child.closedPort);
+    expect(failed).toHaveLength(1);
+    expect(failed[0]?.event).toMatchObject({ type: ['connection', 'end'], outcome: 'failure' });
+    const attempts = withPort(events('connection_attempted'), 'destination', child.closedPort);
+    expect(attempts).toHaveLength(1);
+    expect(['unknown', 'failure']).toContain(attempts[0]?.event.outcome);
+    expect(withPort(events('connection_established'), 'destination', child.closedPort)).toEqual([]);
   });
 });
