@@ -3,7 +3,15 @@
  * loader and turns its record stream into ECS NDJSON; prints progress and a summary on stderr.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { closeSync, createReadStream, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  createReadStream,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  writeSync,
+} from 'node:fs';
 import { arch, hostname, release } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -155,17 +163,11 @@ function build(stderr: (s: string) => void): void {
   }
 }
 
+/** Everything the loader is built from: a newer one means make must run. */
 function sources(): string[] {
-  const ls = (dir: string, ext: string) =>
-    spawnSync('sh', ['-c', `ls ${dir}/*${ext}`], { encoding: 'utf8' })
-      .stdout.split('\n')
-      .filter(Boolean);
-  return [
-    ...ls(join(AGENT_DIR, 'bpf'), '.c'),
-    ...ls(join(AGENT_DIR, 'bpf'), '.h'),
-    ...ls(join(AGENT_DIR, 'loader'), ''),
-    join(AGENT_DIR, 'Makefile'),
-  ];
+  const inDir = (dir: string) =>
+    readdirSync(join(AGENT_DIR, dir)).map((f) => join(AGENT_DIR, dir, f));
+  return [...inDir('bpf'), ...inDir('loader'), join(AGENT_DIR, 'Makefile')];
 }
 
 async function main(
