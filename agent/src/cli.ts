@@ -83,6 +83,12 @@ export const spec: CliSpec = {
       value: '<file>',
       description: 'Decode a saved loader stream from this file instead of starting the loader.',
     },
+    'analysis-rate-mib': {
+      type: 'string',
+      value: '<n>',
+      description:
+        'Read at most n MiB/s of created or modified files for their hashes and entropy (default 16).',
+    },
     'no-build': {
       type: 'boolean',
       description: 'Do not run make, even if the build is missing or stale.',
@@ -178,6 +184,7 @@ async function main(
   const ringKib = intFlag(cli, 'ring-kib', 4, 1 << 20);
   const drainMs = intFlag(cli, 'drain-ms', 1, 10000);
   const wakeupKib = intFlag(cli, 'wakeup-kib', 1, 1 << 22);
+  const analysisRate = intFlag(cli, 'analysis-rate-mib', 1, 4096);
   let exclusions: ReturnType<typeof parseExclusions>;
   try {
     exclusions = parseExclusions((cli.values.exclude as string[] | undefined) ?? []);
@@ -219,7 +226,7 @@ async function main(
     out: output,
     names: new NameCache(),
     execHashes: new ExecHashCache(),
-    analyzer: new FileAnalyzer(),
+    analyzer: new FileAnalyzer(16 << 20, (analysisRate ?? 16) * 1048576),
     exclusions,
     host: hostInfo(),
     jsonDebug: cli.values['json-debug'] === true,

@@ -164,8 +164,8 @@ static void step_files(const char *dir)
 	CHECK(write(fd, content, 1000));
 	CHECK(write(fd, content + 1000, sizeof(content) - 1000));
 	CHECK(close(fd));
-	/* The agent analyses after close; give it a drain period before the rename. */
-	pause_ms(300);
+	/* The agent analyses after close; leave it time (a loaded CI machine lags) before the rename. */
+	pause_ms(1000);
 	CHECK(rename(path, renamed));
 	pause_ms(100);
 	CHECK(unlink(renamed));

@@ -37,7 +37,8 @@ describe.skipIf(skip)('agent capture of known activity', () => {
     dir = tempDir('capture');
     const activity = buildActivity(dir);
     writeFileSync(join(dir, 'agent-existing.txt'), 'first\n');
-    const run = await startAgent([], dir);
+    // Other test files run in parallel and write files too: a budget they cannot use up.
+    const run = await startAgent(['--analysis-rate-mib', '1024'], dir);
     agentPid = run.child.pid ?? -1;
     loaderPid = run.loaderPid;
     const act = spawnSync(activity, [dir, '/bin/true'], { cwd: dir, encoding: 'utf8' });
@@ -198,6 +199,7 @@ describe.skipIf(skip)('agent capture of known activity', () => {
     expect(modification).toHaveLength(1); // two writes, one open: one event
     for (const e of [...creation, ...modification]) {
       const f = e.file as Record<string, unknown>;
+      expect(f.Ext, 'content analysis ran').not.toHaveProperty('analysis_skipped');
       expect(f.size).toBe(content.length);
       expect(f.type).toBe('file');
       expect(f.mode).toBe('0640');
