@@ -34,7 +34,8 @@ export const BUDGETS = { performance: 98, tbtMs: 50, cls: 0.02, jsGzipKiB: 100 }
 
 const spec = {
   name: 'bench:site',
-  usage: 'npm run bench:site -- [--pages <paths>] [--runs <n>] [--port <port>] [--json]',
+  usage:
+    'npm run bench:site -- [--pages <paths>] [--runs <n>] [--port <port>] [--dist <dir>] [--json]',
   summary:
     'Runs Lighthouse (mobile, simulated throttling) on the built site and checks the speed budgets.',
   flags: {
