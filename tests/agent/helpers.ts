@@ -3,9 +3,10 @@
  * and the activity program, and running the real agent CLI around some activity.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { afterAll } from 'vitest';
 
 export const REPO = resolve(import.meta.dirname, '../..');
 export const AGENT_CLI = join(REPO, 'agent/src/cli.ts');
@@ -77,8 +78,18 @@ export function buildActivity(dir: string): string {
   return out;
 }
 
+const tempDirs: string[] = [];
+// Tests must leave the host as they found it; ETM_KEEP_TEMP=1 keeps captures for debugging.
+afterAll(() => {
+  if (process.env.ETM_KEEP_TEMP) return;
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh temporary folder, removed after the test file unless ETM_KEEP_TEMP is set. */
 export function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `agent-test-${prefix}-`));
+  const dir = mkdtempSync(join(tmpdir(), `agent-test-${prefix}-`));
+  tempDirs.push(dir);
+  return dir;
 }
 
 export interface AgentRun {
