@@ -55,7 +55,12 @@ export function categoryWeight(
   );
 }
 
-/** Groups a platform's history by cell, oldest first, for the per-cell history in detail panels. */
+/**
+ * Groups a platform's history by cell, oldest first, for the per-cell history in detail panels.
+ * Ordered by instant, not by date string: upstream commits carry different UTC offsets, so
+ * "…T09:00+03:00" sorts after "…T07:00+00:00" as text though it happened earlier. The sort is
+ * stable, so changes of one commit keep their file order.
+ */
 export function historyByCell(
   entries: readonly HistoryEntry[],
   platform: PlatformId,
@@ -68,7 +73,7 @@ export function historyByCell(
     if (list) list.push(entry);
     else out.set(key, [entry]);
   }
-  for (const list of out.values()) list.sort((a, b) => a.date.localeCompare(b.date));
+  for (const list of out.values()) list.sort((a, b) => Date.parse(a.date) - Date.parse(b.date));
   return out;
 }
 

@@ -68,9 +68,23 @@ describe('history by cell', () => {
         expect(e.platform).toBe('windows');
         expect(cellId(e.subCategoryId, e.vendorId)).toBe(id);
       }
-      const dates = list.map((e) => e.date);
-      expect(dates).toEqual([...dates].sort());
+      const instants = list.map((e) => Date.parse(e.date));
+      expect(instants).toEqual([...instants].sort((a, b) => a - b));
     }
+  });
+
+  it('orders a cell by instant when commits carry different UTC offsets', () => {
+    const base = data.history.entries.find((e) => e.platform === 'linux');
+    if (!base) throw new Error('history has no Linux entry to copy');
+    // As text the +03:00 entry sorts last; as an instant it is the earliest.
+    const at = (date: string, commit: string) => ({ ...base, date, commit });
+    const entries = [
+      at('2024-05-01T07:00:00+00:00', 'b'),
+      at('2024-05-01T09:00:00+03:00', 'a'),
+      at('2024-05-01T02:00:00-08:00', 'c'),
+    ];
+    const list = historyByCell(entries, 'linux').get(cellId(base.subCategoryId, base.vendorId));
+    expect(list?.map((e) => e.commit)).toEqual(['a', 'b', 'c']);
   });
 });
 
