@@ -4,6 +4,7 @@
  * `--verbose`. Used by every CLI in scoring/, generators/ and agent/.
  */
 import { parseArgs } from 'node:util';
+import { type DataIssue, formatIssue } from './issues.ts';
 
 export interface FlagSpec {
   type: 'string' | 'boolean';
@@ -151,4 +152,9 @@ export function stringFlag(
     throw new UsageError(`--${name} must be one of ${allowed.join(', ')}; received "${value}".`);
   }
   return value;
+}
+
+/** Prints a one-line heading and every data issue under it, one per line, on stderr. */
+export function printIssues(io: CliIo, heading: string, issues: readonly DataIssue[]): void {
+  io.stderr(`${heading}\n${issues.map((issue) => `  - ${formatIssue(issue)}\n`).join('')}`);
 }

@@ -1,10 +1,10 @@
 /** `npm run score`: validates data/ and prints each platform's ranking. */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { type CliSpec, EXIT, runCli, stringFlag } from './cli-kit.ts';
+import { type CliSpec, EXIT, printIssues, runCli, stringFlag } from './cli-kit.ts';
 import { loadCoreData } from './dataset.ts';
 import { formatRankings, type PlatformRanking, SCORE_FORMATS, type ScoreFormat } from './format.ts';
-import { DataValidationError, formatIssue } from './issues.ts';
+import { DataValidationError } from './issues.ts';
 import { parseJsonText } from './json-file.ts';
 import { PLATFORM_IDS, type PlatformId } from './schema.ts';
 import { maxScore, scorePlatform } from './score.ts';
@@ -60,8 +60,11 @@ const code = await runCli(spec, process.argv.slice(2), async (cli, io) => {
     data = await loadCoreData(dataDir);
   } catch (error) {
     if (!(error instanceof DataValidationError)) throw error;
-    io.stderr(`Nothing was scored: ${error.issues.length} problem(s) in ${dataDir}:\n`);
-    for (const issue of error.issues) io.stderr(`  - ${formatIssue(issue)}\n`);
+    printIssues(
+      io,
+      `Nothing was scored: ${error.issues.length} problem(s) in ${dataDir}:`,
+      error.issues,
+    );
     return EXIT.checksFailed;
   }
   let weights = data.weights;
@@ -78,8 +81,11 @@ const code = await runCli(spec, process.argv.slice(2), async (cli, io) => {
       ? applyWeightOverrides(weights, data.matrices, json.value, weightsFile)
       : { ok: false as const, issues: [json.issue] };
     if (!result.ok) {
-      io.stderr(`Nothing was scored: the weights file has ${result.issues.length} problem(s):\n`);
-      for (const issue of result.issues) io.stderr(`  - ${formatIssue(issue)}\n`);
+      printIssues(
+        io,
+        `Nothing was scored: the weights file has ${result.issues.length} problem(s):`,
+        result.issues,
+      );
       return EXIT.checksFailed;
     }
     weights = result.weights;

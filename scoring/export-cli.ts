@@ -1,9 +1,9 @@
 /** `npm run data:export`: writes data/ back in upstream's EDR-Telemetry format. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { type CliSpec, EXIT, runCli, stringFlag, UsageError } from './cli-kit.ts';
+import { type CliSpec, EXIT, printIssues, runCli, stringFlag, UsageError } from './cli-kit.ts';
 import { loadDataset } from './dataset.ts';
-import { DataValidationError, formatIssue } from './issues.ts';
+import { DataValidationError } from './issues.ts';
 import { exportUpstream } from './upstream/export.ts';
 
 const spec = {
@@ -36,8 +36,11 @@ const code = await runCli(spec, process.argv.slice(2), async (cli, io) => {
     data = await loadDataset(dataDir);
   } catch (error) {
     if (!(error instanceof DataValidationError)) throw error;
-    io.stderr(`Nothing was exported: ${error.issues.length} problem(s) in ${dataDir}:\n`);
-    for (const issue of error.issues) io.stderr(`  - ${formatIssue(issue)}\n`);
+    printIssues(
+      io,
+      `Nothing was exported: ${error.issues.length} problem(s) in ${dataDir}:`,
+      error.issues,
+    );
     return EXIT.checksFailed;
   }
   await mkdir(to, { recursive: true });

@@ -1,7 +1,6 @@
 /** `npm run data:import`: converts upstream's EDR-Telemetry files into validated data/. */
 import { resolve } from 'node:path';
-import { type CliSpec, EXIT, runCli, stringFlag } from './cli-kit.ts';
-import { formatIssue } from './issues.ts';
+import { type CliSpec, EXIT, printIssues, runCli, stringFlag } from './cli-kit.ts';
 import { importUpstream, writeProjectFiles } from './upstream/import.ts';
 
 const spec = {
@@ -56,10 +55,11 @@ const code = await runCli(spec, process.argv.slice(2), async (cli, io) => {
     );
   }
   if (!result.ok) {
-    io.stderr(
-      `\nThe import stopped with ${result.issues.length} problem(s); nothing was written:\n`,
+    printIssues(
+      io,
+      `\nThe import stopped with ${result.issues.length} problem(s); nothing was written:`,
+      result.issues,
     );
-    for (const issue of result.issues) io.stderr(`  - ${formatIssue(issue)}\n`);
     io.stderr(
       '\nFix them upstream, or list a correction for each in data/corrections.json, then run again.\n',
     );

@@ -9,12 +9,13 @@ import {
   type CliSpec,
   EXIT,
   type ParsedCli,
+  printIssues,
   runCli,
   stringFlag,
   UsageError,
 } from '../../scoring/cli-kit.ts';
 import { loadCoreData, matrixRows } from '../../scoring/dataset.ts';
-import { DataValidationError, formatIssue } from '../../scoring/issues.ts';
+import { DataValidationError } from '../../scoring/issues.ts';
 import { slugify } from '../../scoring/slug.ts';
 import { DATA_DIR, loadManifest, runEvidence } from './evidence.ts';
 import { matchCaptures } from './matcher.ts';
@@ -257,8 +258,7 @@ const code = await runCli(spec, process.argv.slice(2), async (cli, io) => {
     return matched || run.match.outcomes.length === 0 ? EXIT.ok : EXIT.checksFailed;
   } catch (error) {
     if (error instanceof DataValidationError) {
-      io.stderr(`Nothing was judged: ${error.issues.length} problem(s):\n`);
-      for (const issue of error.issues) io.stderr(`  - ${formatIssue(issue)}\n`);
+      printIssues(io, `Nothing was judged: ${error.issues.length} problem(s):`, error.issues);
       return EXIT.checksFailed;
     }
     throw error;
