@@ -25,6 +25,7 @@ import { OutputBuffer } from './output.ts';
 import { buildIsStale, missingBuildTools, preflight } from './preflight.ts';
 import { formatSummary } from './summary.ts';
 import { NameCache } from './users.ts';
+import { warmUp } from './warmup.ts';
 
 const AGENT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const LOADER = join(AGENT_DIR, 'build', 'agent-loader');
@@ -299,6 +300,8 @@ async function main(
     });
     child.stderr?.on('data', (d: Buffer) => io.stderr(d.toString()));
     source = child.stdout as NodeJS.ReadableStream;
+    // While the loader attaches (seconds), not on the first real events: see warmup.ts.
+    warmUp(new NameCache());
   }
 
   let announced = false;
