@@ -19,6 +19,9 @@ import type { NameCache } from './users.ts';
 
 /** Pids far above anything real, so a stray lookup can never meet a live process's entry. */
 const PID_BASE = 0x3ff000;
+/** Boot-time ns between records: a busy fork/exec loop's pace. */
+const STEP_NS = 3e6;
+const BASE_NS = 5e12;
 
 interface Task {
   pid: number;
@@ -92,8 +95,9 @@ interface ExeStat {
 /**
  * A framed loader stream: a session leader's exec, then `n` fork/exec/exit of a child. The
  * executable is this very file, so the exec hash path runs for real (hashed once, then hits).
+ * `first` > 1 continues an earlier stream from its child number `first` (without the leader).
  */
-export function warmupStream(n: number, baseNs = 5e12): Buffer {
+export function warmupStream(n: number, first = 1): Buffer {
   const exe = realpathSync(fileURLToPath(import.meta.url));
   const s = statSync(exe, { bigint: true });
   const st: ExeStat = { ino: Number(s.ino), size: Number(s.size), mtimeNs: s.mtimeNs };
@@ -108,23 +112,23 @@ export function warmupStream(n: number, baseNs = 5e12): Buffer {
     ppid: 1,
     pgid: PID_BASE,
     sid: PID_BASE,
-    startNs: baseNs,
+    startNs: BASE_NS,
     parentStartNs: 0,
   };
-  let ts = baseNs + 1e9;
-  frame(execRecord(leader, ts, exe, st, ['warmup', '--leader']));
-  for (let i = 1; i <= n; i++) {
+  let ts = BASE_NS + STEP_NS * (3 * first - 2);
+  if (first === 1) frame(execRecord(leader, ts, exe, st, ['warmup', '--leader']));
+  for (let i = first; i < first + n; i++) {
     const child: Task = {
       pid: PID_BASE + i,
       ppid: PID_BASE,
       pgid: PID_BASE,
       sid: PID_BASE,
-      startNs: ts + 1000,
+      startNs: ts + STEP_NS,
       parentStartNs: leader.startNs,
     };
-    frame(simpleRecord(REC.PROC_FORK, PROC_FORK.SIZE, child, (ts += 1000)));
-    frame(execRecord(child, (ts += 1000), exe, st, ['warmup', String(i)]));
-    frame(simpleRecord(REC.PROC_EXIT, PROC_EXIT.SIZE, child, (ts += 1000)));
+    frame(simpleRecord(REC.PROC_FORK, PROC_FORK.SIZE, child, (ts += STEP_NS)));
+    frame(execRecord(child, (ts += STEP_NS), exe, st, ['warmup', String(i)]));
+    frame(simpleRecord(REC.PROC_EXIT, PROC_EXIT.SIZE, child, (ts += STEP_NS)));
   }
   return Buffer.concat(frames);
 }
@@ -136,7 +140,6 @@ export function warmupStream(n: number, baseNs = 5e12): Buffer {
  * fork/exec/exit path; 2000 stop at the middle one. Returns the events enriched (and dropped).
  */
 export function warmUp(names: NameCache, n = 6000): number {
-  const stream = warmupStream(n);
   const out = new OutputBuffer();
   const enricher = new Enricher({
     out,
@@ -154,11 +157,24 @@ export function warmUp(names: NameCache, n = 6000): number {
     (rec: Decoded) => enricher.onRecord(rec),
     () => {},
   );
-  const chunk = 64 << 10;
-  for (let off = 0; off < stream.length; off += chunk) {
-    reader.push(stream.subarray(off, off + chunk));
+  // Built and fed a loader batch at a time, so the warm-up never holds more than one batch.
+  const batch = 200;
+  for (let first = 1; first <= n; first += batch) {
+    reader.push(warmupStream(Math.min(batch, n - first + 1), first));
     enricher.flushBatch();
     out.clear();
+    // The loader's stats tick, which lets the table forget ended processes: without it the
+    // warm-up's children would all stay and grow the heap (peak RSS) for nothing.
+    enricher.onRecord({
+      kind: 'stats',
+      tsNs: BASE_NS + reader.stats.records * STEP_NS,
+      records: 0,
+      bytes: 0,
+      cpuUserUs: 0,
+      cpuSysUs: 0,
+      drops: [],
+      final: false,
+    });
   }
   enricher.finish();
   let events = 0;
