@@ -77,22 +77,18 @@ export function historyByCell(
   return out;
 }
 
-export interface DisputeInput {
-  platformName: string;
-  subCategory: string;
-  vendor: string;
-  statusLabel: string;
-}
-
 /**
- * A "new issue" link on the project's repository with the cell prefilled in the title. Only the
- * title: a Windows page carries 1,300+ of these links, and a prefilled body tripled the page size.
+ * A "new issue" link on the project's repository naming the cell by its ids in the title. Ids, not
+ * display names: a Windows page carries 1,300+ of these links and every byte is parsed on a phone
+ * before the page responds; the ids are unambiguous and need no escaping.
  *
- * @example disputeUrl({ platformName: 'Linux', subCategory: 'DNS Query', vendor: 'Auditd', statusLabel: 'No' })
+ * @example disputeUrl('linux', 'dns-query', 'auditd') // …/issues/new?title=Dispute+linux/dns-query/auditd
  */
-export function disputeUrl(input: DisputeInput): string {
-  const title = `Dispute: ${input.platformName} / ${input.subCategory} / ${input.vendor} (${input.statusLabel})`;
-  return `${PROJECT_REPO_URL}/issues/new?${new URLSearchParams({ title }).toString()}`;
+export function disputeUrl(platform: PlatformId, subCategoryId: string, vendorId: string): string {
+  const title = ['Dispute', `${platform}/${subCategoryId}/${vendorId}`]
+    .map((part) => encodeURIComponent(part).replaceAll('%2F', '/'))
+    .join('+');
+  return `${PROJECT_REPO_URL}/issues/new?title=${title}`;
 }
 
 /** Where a measured cell's evidence record lives in the repository (`cell.evidence.ref`). */

@@ -71,6 +71,17 @@ test.describe('static matrix', () => {
     const detail = page.locator(`[id="${sub.id}--${vendor.id}"]`);
     await expect(detail).toBeVisible();
     await expect(detail.getByRole('heading')).toContainText(`${vendor.name} · ${sub.name}`);
+    const cell = sub.cells[vendor.id];
+    const label = cell && data.statuses.byId.get(cell.status)?.label;
+    if (!label) throw new Error(`no status for ${sub.id}/${vendor.id}`);
+    await expect(detail).toContainText(label);
+    await expect(detail).toContainText('History:');
+    await expect(detail.getByRole('link', { name: 'Dispute this cell' })).toHaveAttribute(
+      'href',
+      /^https:\/\/github\.com\/[^?]+\/issues\/new\?title=Dispute\+linux\//,
+    );
+    await detail.getByRole('link', { name: 'Close' }).click();
+    await expect(detail).toBeHidden();
     await context.close();
   });
 });

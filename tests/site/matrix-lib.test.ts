@@ -37,16 +37,13 @@ describe('cell permalinks', () => {
 
 describe('dispute and evidence links', () => {
   it('opens a new issue on the project repository with the cell in the title', () => {
-    const url = new URL(
-      disputeUrl({
-        platformName: 'Linux',
-        subCategory: 'DNS Query',
-        vendor: 'A & B <x>',
-        statusLabel: 'No',
-      }),
-    );
+    const url = new URL(disputeUrl('linux', 'dns-query', 'carbon-black-cloud'));
     expect(`${url.origin}${url.pathname}`).toBe(`${PROJECT_REPO_URL}/issues/new`);
-    expect(url.searchParams.get('title')).toBe('Dispute: Linux / DNS Query / A & B <x> (No)');
+    expect(url.searchParams.get('title')).toBe('Dispute linux/dns-query/carbon-black-cloud');
+    // Anything outside the slug alphabet is still escaped, never passed through.
+    expect(new URL(disputeUrl('linux', 'a&b', 'c d')).searchParams.get('title')).toBe(
+      'Dispute linux/a&b/c d',
+    );
   });
 
   it('points evidence refs at the file under data/ with its anchor', () => {
