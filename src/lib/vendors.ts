@@ -5,8 +5,8 @@
 import type { Dataset } from '../../scoring/dataset.ts';
 import { PLATFORM_IDS, type PlatformId, type StatusId, type Vendor } from '../../scoring/schema.ts';
 import { cellPoints, roundScore, type VendorScore } from '../../scoring/score.ts';
-import { replayPlatform } from '../infra/timeline.ts';
 import { vendorColumns } from './matrix.ts';
+import { replayPlatform } from './timeline.ts';
 
 export interface CategoryCoverage {
   id: string;

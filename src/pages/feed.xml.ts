@@ -1,8 +1,8 @@
 /** The Atom feed of upstream cell changes (newest 50 commits); the full list is /api/v1/history.json. */
 import type { APIRoute } from 'astro';
-import { FEED_PATH } from '../infra/api.ts';
-import { atomFeed } from '../infra/atom.ts';
-import { commitsNewestFirst } from '../infra/changes.ts';
+import { FEED_PATH } from '../lib/api.ts';
+import { atomFeed } from '../lib/atom.ts';
+import { commitsNewestFirst } from '../lib/changes.ts';
 import { getDataset } from '../lib/data.ts';
 
 export const GET: APIRoute = async ({ site }) => {

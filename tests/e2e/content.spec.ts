@@ -7,7 +7,7 @@ import { expect, test } from '@playwright/test';
 import { type Dataset, loadDataset, matrixRows } from '../../scoring/dataset.ts';
 import { PLATFORM_IDS } from '../../scoring/schema.ts';
 import { scorePlatform } from '../../scoring/score.ts';
-import { commitsNewestFirst } from '../../src/infra/changes.ts';
+import { commitsNewestFirst } from '../../src/lib/changes.ts';
 
 let data: Dataset;
 test.beforeAll(async () => {

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadDataset } from '../../scoring/dataset.ts';
 import { PLATFORM_IDS, STATUS_IDS } from '../../scoring/schema.ts';
-import { API_FILES, apiIndex, apiSchemas, jsonSchemaFor, scoresFile } from '../../src/infra/api.ts';
+import { API_FILES, apiIndex, apiSchemas, jsonSchemaFor, scoresFile } from '../../src/lib/api.ts';
 
 const data = await loadDataset(resolve('data'));
 const site = 'https://example.org/';

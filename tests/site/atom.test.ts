@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { HistoryEntry } from '../../scoring/schema.ts';
-import { atomFeed, escapeXml } from '../../src/infra/atom.ts';
-import { changeUrl, commitsNewestFirst } from '../../src/infra/changes.ts';
+import { atomFeed, escapeXml } from '../../src/lib/atom.ts';
+import { changeUrl, commitsNewestFirst } from '../../src/lib/changes.ts';
 
 const base: HistoryEntry = {
   date: '2024-01-01T10:00:00+00:00',

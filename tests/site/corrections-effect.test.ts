@@ -6,7 +6,7 @@ import {
   rankingMoved,
   scoreEffect,
   weightsWithout,
-} from '../../src/infra/corrections-effect.ts';
+} from '../../src/lib/corrections-effect.ts';
 
 const data = await loadDataset(resolve('data'));
 const effect = correctionsEffect(

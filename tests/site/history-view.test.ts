@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import statusesFile from '../../data/statuses.json' with { type: 'json' };
 import type { PlatformMatrix } from '../../scoring/schema.ts';
 import { statusCatalog } from '../../scoring/statuses.ts';
-import { coverageByStatus, coveringCount } from '../../src/infra/coverage.ts';
-import { paginate, summarise } from '../../src/infra/history-view.ts';
-import type { PlatformTimeline } from '../../src/infra/timeline.ts';
+import { coverageByStatus, coveringCount } from '../../src/lib/coverage.ts';
+import { paginate, summarise } from '../../src/lib/history-view.ts';
+import type { PlatformTimeline } from '../../src/lib/timeline.ts';
 
 const point = (date: string, scores: Record<string, number>) => ({
   date,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { day, month, quarterTicks } from '../../src/components/infra/score-timeline.utils.ts';
+import { day, month, quarterTicks } from '../../src/components/score-timeline.utils.ts';
 
 describe('quarterTicks', () => {
   it('marks every quarter start after the first point up to the last', () => {

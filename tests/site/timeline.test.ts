@@ -4,7 +4,7 @@ import { loadDataset } from '../../scoring/dataset.ts';
 import type { HistoryEntry, StatusId, StatusValues } from '../../scoring/schema.ts';
 import { PLATFORM_IDS } from '../../scoring/schema.ts';
 import { scorePlatform } from '../../scoring/score.ts';
-import { finalStatuses, groupByCommit, replayPlatform } from '../../src/infra/timeline.ts';
+import { finalStatuses, groupByCommit, replayPlatform } from '../../src/lib/timeline.ts';
 
 const values: StatusValues = {
   yes: 1,

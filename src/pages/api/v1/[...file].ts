@@ -1,6 +1,6 @@
-/** Every /api/v1/ file and its JSON Schema, emitted as static JSON at build time (see src/infra/api.ts). */
+/** Every /api/v1/ file and its JSON Schema, emitted as static JSON at build time (see src/lib/api.ts). */
 import type { APIRoute, GetStaticPaths } from 'astro';
-import { API_FILES, apiSchemas, jsonSchemaFor, toJson } from '../../../infra/api.ts';
+import { API_FILES, apiSchemas, jsonSchemaFor, toJson } from '../../../lib/api.ts';
 import { getDataset } from '../../../lib/data.ts';
 
 export const getStaticPaths = (() => [

@@ -5,7 +5,7 @@
 import type { Dataset } from '../../scoring/dataset.ts';
 import { PLATFORM_IDS, type PlatformId } from '../../scoring/schema.ts';
 import { scorePlatform } from '../../scoring/score.ts';
-import type { TimelineSeries } from '../components/infra/score-timeline.types.ts';
+import type { TimelineSeries } from '../components/score-timeline.types.ts';
 import { type PlatformTimeline, replayPlatform } from './timeline.ts';
 
 export interface VendorSummary {
