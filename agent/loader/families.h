@@ -55,7 +55,12 @@ static int share_maps(struct family_ctx *c, struct bpf_map *events, struct bpf_m
 	return err;
 }
 
-#define DEFINE_FAMILY(name, prepare)                                                               \
+/*
+ * One family: open the skeleton, set the shared tunables, share the ring buffer and drop counters,
+ * prepare, load, then attach(c, s), which attaches the programs (storing any manual links in
+ * s->links so detach and destroy release them).
+ */
+#define DEFINE_FAMILY_MANUAL(name, prepare, attach)                                                \
 	static struct name##_bpf *name##_skel;                                                     \
 	static int name##_start(struct family_ctx *c)                                              \
 	{                                                                                          \
@@ -84,13 +89,7 @@ static int share_maps(struct family_ctx *c, struct bpf_map *events, struct bpf_m
 			c->events_fd = bpf_map__fd(s->maps.events);                                \
 			c->drops_fd = bpf_map__fd(s->maps.drops);                                  \
 		}                                                                                  \
-		err = name##_bpf__attach(s);                                                       \
-		if (err) {                                                                         \
-			fprintf(stderr, "Failed to attach the " #name " BPF programs: %s\n",      \
-				strerror(-err));                                                   \
-			return -1;                                                                 \
-		}                                                                                  \
-		return 0;                                                                          \
+		return attach(c, s);                                                               \
 	}                                                                                          \
 	static void name##_detach(void)                                                            \
 	{                                                                                          \
@@ -102,6 +101,19 @@ static int share_maps(struct family_ctx *c, struct bpf_map *events, struct bpf_m
 		name##_bpf__destroy(name##_skel);                                                  \
 		name##_skel = NULL;                                                                \
 	}
+
+/* The usual case: the skeleton attaches every program by its SEC() name. */
+#define DEFINE_FAMILY(name, prepare)                                                               \
+	static int name##_attach_all(struct family_ctx *c, struct name##_bpf *s)                   \
+	{                                                                                          \
+		int err = name##_bpf__attach(s);                                                   \
+		(void)c;                                                                           \
+		if (err)                                                                           \
+			fprintf(stderr, "Failed to attach the " #name " BPF programs: %s\n",      \
+				strerror(-err));                                                   \
+		return err ? -1 : 0;                                                               \
+	}                                                                                          \
+	DEFINE_FAMILY_MANUAL(name, prepare, name##_attach_all)
 
 #define NO_PREPARE(c, s) ((void)(c), (void)(s), 0)
 

@@ -46,49 +46,6 @@ static int parse_dns_ports(const char *s)
 	return n ? 0 : -1;
 }
 
-/* Like DEFINE_FAMILY, but attach(c, s) attaches the programs and stores their links in s->links. */
-#define DEFINE_FAMILY_MANUAL(name, prepare, attach)                                                \
-	static struct name##_bpf *name##_skel;                                                     \
-	static int name##_start(struct family_ctx *c)                                              \
-	{                                                                                          \
-		struct name##_bpf *s = name##_bpf__open();                                         \
-		int err;                                                                           \
-		if (!s) {                                                                          \
-			fprintf(stderr, "Failed to open the " #name " BPF skeleton: %s\n",       \
-				strerror(errno));                                                  \
-			return -1;                                                                 \
-		}                                                                                  \
-		name##_skel = s;                                                                   \
-		s->rodata->self_tgid = c->tun.self_tgid;                                           \
-		s->rodata->enricher_tgid = c->tun.enricher_tgid;                                   \
-		s->rodata->wakeup_bytes = c->tun.wakeup_bytes;                                     \
-		s->rodata->cookie_key = c->tun.cookie_key;                                         \
-		s->rodata->scope_cgroup = c->tun.scope_cgroup;                                     \
-		if (share_maps(c, s->maps.events, s->maps.drops, #name) || prepare(c, s))          \
-			return -1;                                                                 \
-		err = name##_bpf__load(s);                                                         \
-		if (err) {                                                                         \
-			fprintf(stderr, "Failed to load the " #name " BPF programs: %s\n",        \
-				strerror(-err));                                                   \
-			return -1;                                                                 \
-		}                                                                                  \
-		if (c->events_fd <= 0) {                                                           \
-			c->events_fd = bpf_map__fd(s->maps.events);                                \
-			c->drops_fd = bpf_map__fd(s->maps.drops);                                  \
-		}                                                                                  \
-		return attach(c, s);                                                               \
-	}                                                                                          \
-	static void name##_detach(void)                                                            \
-	{                                                                                          \
-		if (name##_skel)                                                                   \
-			name##_bpf__detach(name##_skel);                                           \
-	}                                                                                          \
-	static void name##_destroy(void)                                                           \
-	{                                                                                          \
-		name##_bpf__destroy(name##_skel);                                                  \
-		name##_skel = NULL;                                                                \
-	}
-
 static int dns_prepare(struct family_ctx *c, struct dns_bpf *s)
 {
 	(void)c;
