@@ -356,6 +356,14 @@ int main(int argc, char **argv)
 			fprintf(stderr, "Failed to wait for events: %s\n", strerror(errno));
 			break;
 		}
+		/*
+		 * Drain the ring buffer before any other source: an audit message about a process is sent
+		 * after that process's exec was committed, so reading in this order keeps them in order.
+		 */
+		if (n > 0 && ring_buffer__consume(rb) < 0 && !output_failed) {
+			fprintf(stderr, "Failed to read the ring buffer: %s\n", strerror(errno));
+			break;
+		}
 		for (int i = 0; i < n; i++) {
 			int fd = evs[i].data.fd;
 

@@ -350,7 +350,15 @@ export class NetEnricher {
       }
     }
     const pid = auditId(f, 'pid') ?? 0;
+    const exe = f.get('exe');
     const p = pid ? this.sink.processes.get(pid) : undefined;
+    // The audit socket can overtake the ring buffer: a process that names another executable than
+    // the table holds may have its exec record still in flight, so wait a tick for it. A table that
+    // still disagrees then is right in its own way (a script's exe= is its interpreter).
+    if (!late && p && exe && exe !== '?' && p.executable !== exe) {
+      this.deferred.push(rec);
+      return;
+    }
     const uid = auditId(f, 'uid');
     const res = f.get('res');
     const outcome = res === 'success' || res === '1' ? 'success' : res ? 'failure' : 'unknown';
@@ -379,7 +387,6 @@ export class NetEnricher {
     }
     if (auid !== undefined)
       user += `,"related":{"user":[${q(this.userName(auid) ?? String(auid))}]}`;
-    const exe = f.get('exe');
     this.sink.familyEvent({
       rec,
       tsNs: rec.tsNs,

@@ -151,6 +151,29 @@ describe('enricher process lineage', () => {
   });
 });
 
+describe('enricher audit events', () => {
+  it('waits for an exec the audit socket overtook, so the account change names the right process', () => {
+    const { feed } = enricher(tempDir('audit-order'));
+    const shell = task(100, 1);
+    const child = task(101, 100, { sid: 100, pgid: 100 });
+    const text =
+      "audit(1795442913.403:2527): pid=101 uid=0 auid=4294967295 ses=4294967295 msg='op=deleting user id=1000 exe=\"/usr/sbin/userdel\" hostname=? addr=? terminal=? res=success'";
+    const events = feed([
+      exec(shell, '/usr/bin/node', ['node'], 1e9),
+      { kind: 'fork', tsNs: 2e9, task: child },
+      // The loader read the audit message before the ring buffer had the child's exec.
+      { kind: 'audit_user', tsNs: 3e9, auditType: 1115, text },
+      exec(child, '/usr/sbin/userdel', ['userdel', 'alice'], 2.5e9),
+    ]);
+    type Ev = { event: { action: string }; process: { executable: string; entity_id: string } };
+    const byAction = (a: string) => (events as unknown as Ev[]).filter((e) => e.event.action === a);
+    const [deleted] = byAction('deleted-user');
+    const userdelExec = byAction('exec').find((e) => e.process.executable === '/usr/sbin/userdel');
+    expect(deleted?.process.executable).toBe('/usr/sbin/userdel');
+    expect(deleted?.process.entity_id).toBe(userdelExec?.process.entity_id);
+  });
+});
+
 describe('enricher file events', () => {
   it('keeps two opens apart when a struct file address comes back for another file', () => {
     const dir = tempDir('cookie');
