@@ -157,7 +157,7 @@ describe('enricher audit events', () => {
     const shell = task(100, 1);
     const child = task(101, 100, { sid: 100, pgid: 100 });
     const text =
-      "audit(1795442913.403:2527): pid=101 uid=0 auid=4294967295 ses=4294967295 msg='op=deleting user id=1000 exe=\"/usr/sbin/userdel\" hostname=? addr=? terminal=? res=success'";
+      'audit(1795442913.403:2527): pid=101 uid=0 auid=4294967295 ses=4294967295 msg=\'op=deleting user id=1000 exe="/usr/sbin/userdel" hostname=? addr=? terminal=? res=success\'';
     const events = feed([
       exec(shell, '/usr/bin/node', ['node'], 1e9),
       { kind: 'fork', tsNs: 2e9, task: child },
