@@ -83,8 +83,11 @@ export const StatusesFileSchema = z
   });
 export type StatusesFile = z.infer<typeof StatusesFileSchema>;
 
-/** A weight is a finite, non-negative number of points for full coverage of a sub-category. */
-export const WeightSchema = z.number().finite().nonnegative();
+/**
+ * A weight is a non-negative number of points for full coverage of a sub-category (zod 4's numbers
+ * already refuse Infinity and NaN).
+ */
+export const WeightSchema = z.number().nonnegative();
 
 /**
  * `data/weights.json`: the points each status earns (0..1) and each sub-category's weight,
