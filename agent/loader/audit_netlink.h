@@ -145,7 +145,7 @@ static int audit_open(struct family_ctx *c)
 	} else if (st.enabled == 0) {
 		fprintf(stderr, "agent-loader: kernel auditing is off (auditctl -s: enabled 0), so the kernel discards "
 				"the messages PAM and shadow-utils send: no logon or account events. Start with -A "
-				"(npm run agent -- --audit-enable) to switch it on while the agent runs.\n");
+				"(what npm run agent does unless given --no-audit-enable) to switch it on while the agent runs.\n");
 	}
 	return fd;
 }

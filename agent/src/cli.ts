@@ -94,10 +94,10 @@ export const spec: CliSpec = {
       type: 'boolean',
       description: 'Do not run make, even if the build is missing or stale.',
     },
-    'audit-enable': {
+    'no-audit-enable': {
       type: 'boolean',
       description:
-        'Switch kernel auditing on while the agent runs if it is off (needed for logon and account events without auditd).',
+        'Leave kernel auditing as found. By default the agent switches it on while it runs if it is off (logon and account events need it without auditd) and off again at exit.',
     },
     'dns-port': {
       type: 'string',
@@ -279,7 +279,7 @@ async function main(
     if (drainMs !== undefined) args.push('-d', String(drainMs));
     if (wakeupKib !== undefined) args.push('-w', String(wakeupKib));
     if (typeof cli.values.families === 'string') args.push('-f', cli.values.families);
-    if (cli.values['audit-enable']) args.push('-A');
+    if (!cli.values['no-audit-enable']) args.push('-A');
     if (typeof cli.values['dns-port'] === 'string') {
       if (!/^\d{1,5}(,\d{1,5}){0,3}$/.test(cli.values['dns-port']))
         throw new UsageError(

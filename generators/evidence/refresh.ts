@@ -39,8 +39,6 @@ interface SensorSpec {
   compareWith?: string;
 }
 
-const AGENT_AUDIT_FLAG = '--audit-enable';
-
 export const SENSORS: Record<'agent' | 'auditd', SensorSpec> = {
   agent: {
     vendor: {
@@ -51,20 +49,9 @@ export const SENSORS: Record<'agent' | 'auditd', SensorSpec> = {
     format: 'ecs',
     capture: 'capture.ndjson.gz',
     unavailable: agentUnavailable,
-    start: (dir, log) => startAgent(dir, log, [AGENT_AUDIT_FLAG]),
-    settings: [
-      {
-        setting: `npm run agent -- ${AGENT_AUDIT_FLAG} (switches kernel auditing on while the agent runs, so PAM and shadow-utils messages reach it)`,
-        subCategories: [
-          'user-logon',
-          'user-logoff',
-          'logon-failed',
-          'user-account-created',
-          'user-account-modified',
-          'user-account-deleted',
-        ],
-      },
-    ],
+    // Defaults only: the agent switches kernel auditing on by itself while it runs.
+    start: (dir, log) => startAgent(dir, log),
+    settings: [],
   },
   auditd: {
     vendor: {

@@ -1,9 +1,9 @@
 /**
- * Accounts and logons from audit netlink, without auditd: the agent runs with --audit-enable while
- * this test creates a uniquely named account with useradd, sets its password, changes it with
- * usermod, logs into it with su (as root, then as nobody with the right and a wrong password) and
- * deletes it; every step must come out as its ECS event. The audit text parser is checked without
- * root.
+ * Accounts and logons from audit netlink, without auditd: the agent, on its defaults, switches
+ * kernel auditing on while this test creates a uniquely named account with useradd, sets its
+ * password, changes it with usermod, logs into it with su (as root, then as nobody with the right
+ * and a wrong password) and deletes it; every step must come out as its ECS event. The audit text
+ * parser is checked without root.
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -119,7 +119,7 @@ describe.skipIf(skip)('agent capture of account changes and PAM logons via audit
     buildAgent();
     enabledBefore = auditEnabled();
     const dir = tempDir('accounts');
-    const agent = await startAgent(['--families', 'process,audit', '--audit-enable'], dir);
+    const agent = await startAgent(['--families', 'process,audit'], dir);
     unavailable = /no audit family: ([^\n]*)/.exec(agent.stderr())?.[1];
     if (unavailable) {
       console.warn(`[skipped] audit capture: ${unavailable}`);
@@ -253,7 +253,7 @@ describe.skipIf(skip)('agent capture of account changes and PAM logons via audit
 });
 
 describe.skipIf(skip)('audit source with kernel auditing off', () => {
-  it('says that account events need --audit-enable instead of staying silent', () => {
+  it('says that account events need auditing when told not to switch it on, instead of staying silent', () => {
     if (auditEnabled() !== '0') {
       console.warn(
         '[skipped] kernel auditing is on here (or auditctl is missing): nothing to warn about',
@@ -267,7 +267,7 @@ describe.skipIf(skip)('audit source with kernel auditing off', () => {
       killSignal: 'SIGTERM',
     });
     expect(r.stderr).toMatch(
-      /kernel auditing is off .* Start with -A \(npm run agent -- --audit-enable\)/,
+      /kernel auditing is off .* Start with -A \(what npm run agent does unless given --no-audit-enable\)/,
     );
     expect(auditEnabled()).toBe('0');
   });

@@ -119,6 +119,41 @@ describe('npm run evidence', () => {
     );
   });
 
+  it('proposes via-enabling-telemetry, naming the setting, for cells a setting enabled', () => {
+    const dir = join(FIX, 'reference-agent');
+    const out = join(tmp, 'settings.json');
+    const setting = 'audit: kernel auditing on';
+    const r = evidence(
+      '--manifest',
+      join(dir, 'manifest.json'),
+      '--events',
+      join(dir, 'capture.ndjson.gz'),
+      '--setting',
+      `user-logon,logon-failed=${setting}`,
+      '--format',
+      'json',
+      '--out',
+      out,
+    );
+    expect(r.code).toBe(0);
+    const file = EvidenceFileSchema.parse(JSON.parse(readFileSync(out, 'utf8')));
+    for (const id of ['user-logon', 'logon-failed']) {
+      expect(file.cells[id]?.status).toBe('via-enabling-telemetry');
+      expect(file.cells[id]?.setting).toBe(setting);
+    }
+    expect(file.cells['user-logoff']?.status).toBe('yes');
+    const bad = evidence(
+      '--manifest',
+      join(dir, 'manifest.json'),
+      '--events',
+      join(dir, 'capture.ndjson.gz'),
+      '--setting',
+      'user-logn=x',
+    );
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('unknown ids: user-logn');
+  });
+
   it('explains a capture with nothing in the manifest window and exits 1', () => {
     const dir = join(FIX, 'auditd-laurel');
     const r = evidence(

@@ -38,7 +38,7 @@ function hostState() {
 }
 
 /**
- * The agent's own tests switch kernel auditing on while they run (--audit-enable), possibly at
+ * The agent switches kernel auditing on while it runs (its default), possibly at
  * the same time as these; `enabled` is only compared when no agent loader is running.
  */
 function comparable(state: ReturnType<typeof hostState>) {
@@ -113,7 +113,8 @@ describe.skipIf(skipReason('agent', agentUnavailable()))(
         'file-deletion': 'observed → yes',
         'file-header-bytes': 'observed → yes',
         'process-access': 'observed → yes',
-        'user-account-created': 'observed → via-enabling-telemetry',
+        'user-account-created': 'observed → yes',
+        'user-logon': 'observed → yes',
         'fuzzy-hash': 'not-observed → no',
       });
     });

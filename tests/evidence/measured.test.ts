@@ -75,7 +75,7 @@ describe('committed measured rows', () => {
 });
 
 describe('verdicts on the real reference agent capture', () => {
-  it('match the agent event families, with account and logon events needing --audit-enable', () => {
+  it('match the agent event families, account and logon events included on its defaults', () => {
     expect(verdicts('reference-agent')).toMatchInlineSnapshot(`
       {
         "agent-start": "not-observed → no",
@@ -91,7 +91,7 @@ describe('verdicts on the real reference agent capture', () => {
         "file-size": "observed → yes",
         "fuzzy-hash": "not-observed → no",
         "image-load": "not-observed → no",
-        "logon-failed": "observed → via-enabling-telemetry",
+        "logon-failed": "observed → yes",
         "md5": "observed → yes",
         "memory-backed-file-creation": "observed → yes",
         "network-connection": "observed → yes",
@@ -107,11 +107,11 @@ describe('verdicts on the real reference agent capture', () => {
         "service-deletion": "observed → yes",
         "service-modification": "observed → yes",
         "sha": "observed → yes",
-        "user-account-created": "observed → via-enabling-telemetry",
-        "user-account-deleted": "observed → via-enabling-telemetry",
-        "user-account-modified": "observed → via-enabling-telemetry",
-        "user-logoff": "observed → via-enabling-telemetry",
-        "user-logon": "observed → via-enabling-telemetry",
+        "user-account-created": "observed → yes",
+        "user-account-deleted": "observed → yes",
+        "user-account-modified": "observed → yes",
+        "user-logoff": "observed → yes",
+        "user-logon": "observed → yes",
       }
     `);
   });

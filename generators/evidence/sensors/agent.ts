@@ -38,7 +38,7 @@ export async function startAgent(
   const why = agentUnavailable();
   if (why !== undefined) throw new Error(`The reference agent cannot run: ${why}`);
   const capture = join(dir, 'agent.ndjson');
-  // --audit-enable switches kernel auditing on; the refresh puts it back however the agent ends.
+  // The agent switches kernel auditing on while it runs; the refresh puts it back however it ends.
   const auditBefore = auditEnabled();
   log(`agent: starting ${AGENT_CLI} --out ${capture} ${flags.join(' ')}`);
   const child: ChildProcess = spawn(process.execPath, [AGENT_CLI, '--out', capture, ...flags], {
