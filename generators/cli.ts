@@ -407,7 +407,18 @@ export async function main(argv: string[]): Promise<number> {
       }
       process.stderr.write(`[${generator.name} ${runId}] start (as ${a.runAs})\n`);
       const dropTo = host.isRoot && !generator.needsRoot ? host.nobody?.name : undefined;
-      const run = await runWorker(generator, runId, iteration, dropTo, state, options);
+      const undoHostSetup =
+        dropTo && generator.hostSetupAsRoot
+          ? generator.hostSetupAsRoot((line) =>
+              process.stderr.write(`[${generator.name} ${runId}] ${line}\n`),
+            )
+          : undefined;
+      let run: Run;
+      try {
+        run = await runWorker(generator, runId, iteration, dropTo, state, options);
+      } finally {
+        undoHostSetup?.();
+      }
       // A worker killed hard cannot clean up: the parent removes what carries the run id.
       const found = findLeftovers(runId);
       const left = found.length > 0 && host.isRoot ? removeLeftovers(runId) : found;

@@ -19,6 +19,11 @@ export interface Generator {
   unavailable: (host: HostCapabilities) => string | undefined;
   /** How this host changes what the run does (shown by --list), e.g. no daemon-reload without systemd. */
   hostNote?: (host: HostCapabilities) => string | undefined;
+  /**
+   * A host setting the root parent changes around the run of a generator dropped to nobody (e.g.
+   * letting it bind port 53); returns the undo, which runs however the run ends.
+   */
+  hostSetupAsRoot?: (log: (line: string) => void) => () => void;
   /** Performs and records the activity; registers cleanups on ctx before creating anything. */
   run: (ctx: RunContext, host: HostCapabilities) => Promise<void>;
 }

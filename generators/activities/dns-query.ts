@@ -6,6 +6,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { promises as dns } from 'node:dns';
 import { readFileSync } from 'node:fs';
 import type { Generator } from '../generator.types.ts';
+import { allowUnprivilegedPort53 } from '../lib/port53.ts';
 
 const TYPES: Record<number, string> = { 1: 'A', 28: 'AAAA', 16: 'TXT' };
 
@@ -89,8 +90,10 @@ export const dnsQuery: Generator = {
     'Starts a DNS server on loopback and resolves A, AAAA and TXT names (and one NXDOMAIN) through node:dns (c-ares) against it.',
   subCategories: ['dns-query', 'network-connection'],
   needsRoot: false,
-  touches: 'a UDP socket on 127.0.0.1 (port 53 on a private 127.x address when the host allows it)',
+  touches:
+    'a UDP socket on 127.0.0.1 (port 53 on a private 127.x address when the host allows it; as root, net.ipv4.ip_unprivileged_port_start is 53 during the run)',
   unavailable: () => undefined,
+  hostSetupAsRoot: allowUnprivilegedPort53,
   async run(ctx) {
     const server = createSocket('udp4');
     ctx.onCleanup('close dns server', () => {

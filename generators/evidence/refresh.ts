@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -109,32 +109,6 @@ const spec = {
     'Exit codes: 0 measured, 1 a sensor or generator failed (nothing is written for it), 2 bad usage.',
   ],
 } satisfies CliSpec;
-
-const PORT_START = '/proc/sys/net/ipv4/ip_unprivileged_port_start';
-
-/**
- * Lets the DNS generator (which runs as nobody) bind port 53 on a private loopback address for
- * the duration of the run, because sensors recognise DNS by port 53; returns the undo step.
- */
-function allowPort53(log: (line: string) => void): () => void {
-  let before: string;
-  try {
-    before = readFileSync(PORT_START, 'utf8').trim();
-  } catch {
-    return () => {};
-  }
-  if (Number(before) <= 53) return () => {};
-  try {
-    writeFileSync(PORT_START, '53');
-    log(`net.ipv4.ip_unprivileged_port_start: ${before} → 53 while the generators run`);
-  } catch {
-    return () => {};
-  }
-  return () => {
-    writeFileSync(PORT_START, before);
-    log(`net.ipv4.ip_unprivileged_port_start: restored to ${before}`);
-  };
-}
 
 function run(cmd: string, args: string[], io: CliIo): Promise<number> {
   return new Promise((res) => {
@@ -342,14 +316,12 @@ async function measure(
     let stop = started;
     let genStatus: number;
     const manifestPath = join(dir, 'manifest.json');
-    const restorePorts = allowPort53(log);
     try {
       log(`${name}: running every generator (npm run generate -- all)`);
       genStatus = await run(process.execPath, [GENERATE_CLI, 'all', '--out', manifestPath], io);
       // Sensors flush on timers (agent file analysis ≤ 2 s, auditd end_of_event_timeout 2 s).
       await new Promise((r) => setTimeout(r, 3000));
     } finally {
-      restorePorts();
       stop = now();
       await session.stop();
     }

@@ -124,6 +124,7 @@ export function hostSnapshot(): Record<string, string | string[]> {
     subuid: withoutRuns(read('/etc/subuid')),
     subgid: withoutRuns(read('/etc/subgid')),
     units: names('/etc/systemd/system'),
+    unprivilegedPortStart: read('/proc/sys/net/ipv4/ip_unprivileged_port_start').trim(),
     // crontab writes tmp.XXXXXX first and renames it to the user's name.
     crontabs: names('/var/spool/cron/crontabs').filter((n) => !n.startsWith('tmp.')),
     loops: list('/sys/block')

@@ -97,6 +97,15 @@ describe.runIf(isRoot)('generate all as root', () => {
       expect([...times].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0))).toEqual(times);
     }
     expect(manifest.runs.find((r) => r.generator === 'driver_load')?.status).toBe('not-possible');
+    // Dropped to nobody, the DNS server still gets port 53, where sensors look for DNS.
+    const dnsServer = manifest.runs
+      .find((r) => r.generator === 'dns_query')
+      ?.actions.find((a) => a.operation === 'bind');
+    expect(dnsServer?.args.network?.localPort).toBe(53);
+    if (Number(before.unprivilegedPortStart) > 53)
+      expect(res.stderr).toMatch(
+        /\[dns_query \S+\] net\.ipv4\.ip_unprivileged_port_start: restored/,
+      );
   });
 
   it('gives each --repeat its own run id', () => {
