@@ -232,6 +232,7 @@ async function main(
     host: hostInfo(),
     jsonDebug: cli.values['json-debug'] === true,
     ownPids: new Set([process.pid]),
+    ...(replay ? {} : { agentPid: process.pid }),
     procRoot: replay ? undefined : '/proc',
     bootToRealNs: bootToRealNowNs,
   });

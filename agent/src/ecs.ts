@@ -9,6 +9,9 @@ import type { NameCache } from './users.ts';
 
 export const ECS_VERSION = '8.17.0';
 
+/** ECS agent.type of this sensor's own events (start, stop). */
+export const AGENT_TYPE = 'etm-reference-agent';
+
 const q = JSON.stringify;
 
 /** `{"id":"0","name":"root"}`; ECS ids are strings. */

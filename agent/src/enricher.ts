@@ -21,6 +21,7 @@ import type {
   TaskCtx,
 } from './decode.ts';
 import {
+  AGENT_TYPE,
   anemic,
   ECS_VERSION,
   fileMembers,
@@ -61,6 +62,8 @@ export interface EnricherOptions {
   jsonDebug: boolean;
   /** Processes whose records are dropped (the agent itself), besides the loader named in hello. */
   ownPids: ReadonlySet<number>;
+  /** The agent's own process, the loader's parent, named on its start and stop events (live only). */
+  agentPid?: number;
   /** Seed the process table from this /proc root when the stream starts; undefined = no seeding. */
   procRoot: string | undefined;
   /** Monotonic clock fallback for the boot→wall offset if the stream lacks a hello record. */
@@ -221,12 +224,27 @@ export class Enricher {
       case 'hello':
         this.hello = rec;
         this.start(rec.bootToRealNs);
+        this.lifecycle(
+          rec.tsNs,
+          'agent_start',
+          'start',
+          `attached: families 0x${rec.families.toString(16)}, ring buffer ${rec.ringBytes} bytes, drained every ${rec.drainMs} ms`,
+        );
         return;
       case 'stats':
         this.lastStats = rec;
         this.processes.sweep(rec.tsNs);
         this.flushPending((p) => rec.final || rec.tsNs - p.tsNs > PENDING_MAX_NS);
         this.net.tick();
+        if (rec.final) {
+          const dropped = rec.drops.reduce((n, d) => n + d.count, 0);
+          this.lifecycle(
+            rec.tsNs,
+            'agent_stop',
+            'end',
+            `detached: ${rec.records} records read, ${dropped} dropped in the kernel`,
+          );
+        }
         return;
       case 'dns_packet':
       case 'audit_user':
@@ -431,6 +449,22 @@ export class Enricher {
 
   private original(rec: Decoded): string {
     return this.o.jsonDebug ? `,"original":${q(q(rec))}` : '';
+  }
+
+  /**
+   * The sensor's own start (after every family attached) and clean stop (after detaching), as
+   * EDRs report theirs; an agent that dies without a final stats record has no stop event.
+   */
+  private lifecycle(tsNs: number, action: string, type: string, message: string): void {
+    const loader = this.hello?.loaderPid ?? 0;
+    this.emit(
+      action,
+      `{"@timestamp":"${this.iso(tsNs)}","ecs":{"version":"${ECS_VERSION}"}` +
+        `,"event":{"kind":"event","category":["host"],"type":["${type}"],"action":"${action}","sequence":${++this.seq},"outcome":"success"}` +
+        `,"host":${this.hostJson},"agent":{"type":"${AGENT_TYPE}"},"process":{"pid":${loader},"name":"agent-loader"` +
+        `${this.o.agentPid ? `,"parent":{"pid":${this.o.agentPid}}` : ''}}` +
+        `,"message":${q(`reference agent ${message}`)}}\n`,
+    );
   }
 
   private emit(action: string, line: string): void {

@@ -358,10 +358,22 @@ describe.skipIf(skip)('agent capture of known activity', () => {
     expect((e[0] as EcsEvent).file?.type).toBe('block_device');
   });
 
-  it('never reports the agent itself', () => {
-    expect(
-      result.events.filter((e) => e.process.pid === agentPid || e.process.pid === loaderPid),
-    ).toEqual([]);
+  it("never reports the agent's own activity, only its start first and its stop last", () => {
+    const own = result.events.filter(
+      (e) => e.process.pid === agentPid || e.process.pid === loaderPid,
+    );
+    expect(own.map((e) => [e.event.action, e.process.pid])).toEqual([
+      ['agent_start', loaderPid],
+      ['agent_stop', loaderPid],
+    ]);
+    expect(result.events[0]).toMatchObject({
+      event: { action: 'agent_start', category: ['host'] },
+      process: { pid: loaderPid, parent: { pid: agentPid } },
+    });
+    expect(result.events.at(-1)?.event).toMatchObject({ action: 'agent_stop', type: ['end'] });
+    expect(result.events.at(-1)?.message).toMatch(
+      /^reference agent detached: \d+ records read, 0 dropped/,
+    );
     expect(result.events.length).toBeGreaterThan(20);
   });
 
@@ -419,6 +431,6 @@ describe.skipIf(skip)('agent exclusions', () => {
     expect(events.some((e) => e.file?.path === `${real}/keep-me.txt`)).toBe(true);
     expect(events.filter((e) => e.file?.path === `${real}/skip-me.txt`)).toEqual([]);
     expect(events.filter((e) => e.process.name === 'true')).toEqual([]);
-    expect(events.filter((e) => e.user.id === '65534')).toEqual([]);
+    expect(events.filter((e) => e.user?.id === '65534')).toEqual([]);
   });
 });

@@ -118,8 +118,32 @@ describe('enricher process lineage', () => {
       exec(child, '/usr/bin/ls', ['ls', '-l'], 3e9),
       { kind: 'exit', tsNs: 4e9, task: child, exitCode: 9 },
       { kind: 'fork', tsNs: 5e9, task: task(999, 1) },
+      {
+        kind: 'stats',
+        tsNs: 6e9,
+        records: 7,
+        bytes: 900,
+        cpuUserUs: 1,
+        cpuSysUs: 1,
+        drops: [{ type: 1, reason: 'ringbuf_full', count: 2 }],
+        final: true,
+      },
     ]);
-    expect(events.map((e) => e.event?.action)).toEqual(['exec', 'fork', 'exec', 'end']);
+    // The sensor's own start and clean stop frame what it saw.
+    expect(events.map((e) => e.event?.action)).toEqual([
+      'agent_start',
+      'exec',
+      'fork',
+      'exec',
+      'end',
+      'agent_stop',
+    ]);
+    expect(events.at(-1)).toMatchObject({
+      event: { category: ['host'], type: ['end'] },
+      process: { pid: 50, name: 'agent-loader' },
+      message: 'reference agent detached: 7 records read, 2 dropped in the kernel',
+    });
+    events.shift();
     type Ev = {
       process: Record<string, unknown> & { entity_id: string };
       group: unknown;

@@ -121,7 +121,8 @@ export interface EcsEvent {
   process: Record<string, unknown> & { pid: number; entity_id: string };
   file?: Record<string, unknown>;
   Target?: { process: Record<string, unknown> & { pid: number } };
-  user: { id: string; name?: string };
+  /** Absent on the agent's own start and stop events. */
+  user?: { id: string; name?: string };
   [key: string]: unknown;
 }
 

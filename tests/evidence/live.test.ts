@@ -115,6 +115,8 @@ describe.skipIf(skipReason('agent', agentUnavailable()))(
         'process-access': 'observed → yes',
         'user-account-created': 'observed → yes',
         'user-logon': 'observed → yes',
+        'agent-start': 'observed → yes',
+        'agent-stop': 'observed → yes',
         'fuzzy-hash': 'not-observed → no',
       });
     });

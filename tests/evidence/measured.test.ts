@@ -78,8 +78,8 @@ describe('verdicts on the real reference agent capture', () => {
   it('match the agent event families, account and logon events included on its defaults', () => {
     expect(verdicts('reference-agent')).toMatchInlineSnapshot(`
       {
-        "agent-start": "not-observed → no",
-        "agent-stop": "not-observed → no",
+        "agent-start": "observed → yes",
+        "agent-stop": "observed → yes",
         "dns-query": "observed → yes",
         "driver-load": "not-testable → pending-response",
         "ebpf-event": "observed → yes",
