@@ -13,6 +13,7 @@ import type { FactName, FactSource } from './rules.schema.ts';
 type Comparator =
   | 'int'
   | 'text'
+  | 'exact'
   | 'exe'
   | 'path'
   | 'argv'
@@ -52,10 +53,12 @@ export const FACTS: Record<FactName, { compare: Comparator; label: string; meani
   md5: { compare: 'text', label: 'MD5', meaning: 'MD5 of the file content' },
   sha1: { compare: 'text', label: 'SHA-1', meaning: 'SHA-1 of the file content' },
   sha256: { compare: 'text', label: 'SHA-256', meaning: 'SHA-256 of the file content' },
+  // base64 digits: case matters, unlike the hex hashes.
+  ssdeep: { compare: 'exact', label: 'ssdeep', meaning: 'ssdeep fuzzy hash of the file content' },
   fuzzyHash: {
     compare: 'present',
     label: 'fuzzy hash',
-    meaning: 'a fuzzy hash (ssdeep, TLSH) of the file content',
+    meaning: 'a fuzzy hash the manifest has no value for (TLSH), checked for presence only',
   },
   ports: { compare: 'int', label: 'port', meaning: 'ports of a socket (local or remote)' },
   addresses: {
@@ -266,6 +269,8 @@ export function factAgrees(name: FactName, actual: unknown, expected: readonly u
       return values.some((a) =>
         expected.some((e) => String(a).trim().toLowerCase() === String(e).trim().toLowerCase()),
       );
+    case 'exact':
+      return values.some((a) => expected.some((e) => String(a).trim() === String(e)));
     case 'exe':
       return values.some((a) => expected.some((e) => exeKey(String(a)) === exeKey(String(e))));
     case 'path':

@@ -22,6 +22,7 @@ export const FACT_NAMES = [
   'md5',
   'sha1',
   'sha256',
+  'ssdeep',
   'fuzzyHash',
   'ports',
   'addresses',

@@ -70,6 +70,7 @@ function fileFacts(action: Action): Target['expected'] | undefined {
     md5: [f.md5],
     sha256: [f.sha256],
     sha1: [f.sha1],
+    ssdeep: [f.ssdeep],
     fuzzyHash: [],
   };
 }

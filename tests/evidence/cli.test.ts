@@ -6,9 +6,11 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EvidenceFileSchema } from '../../generators/evidence/evidence-file.schema.ts';
+import { parseManifest } from '../../generators/manifest.schema.ts';
 import { parseData } from '../../scoring/issues.ts';
 import { MeasuredRowSchema } from '../../scoring/schema.ts';
 
@@ -152,6 +154,57 @@ describe('npm run evidence', () => {
     );
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('unknown ids: user-logn');
+  });
+
+  it("compares an ssdeep with the manifest's: equal is observed, different is reported as wrong", () => {
+    const dir = join(FIX, 'reference-agent');
+    const manifestPath = join(dir, 'manifest.json');
+    const manifest = parseManifest(readFileSync(manifestPath, 'utf8'), manifestPath);
+    const written = new Map<string, string>();
+    for (const run of manifest.runs)
+      for (const a of run.actions)
+        if (run.generator === 'file_metadata' && a.operation === 'create' && a.args.file)
+          written.set(basename(a.args.file.path), a.args.file.ssdeep);
+    const lines = gunzipSync(readFileSync(join(dir, 'capture.ndjson.gz')))
+      .toString('utf8')
+      .split('\n')
+      .filter(Boolean);
+    // The agent computes no ssdeep: give its hashed events of two files one, right and wrong.
+    const withSsdeep = (wrongFor: string | undefined) =>
+      lines
+        .map((l) => {
+          const e = JSON.parse(l) as { file?: { path?: string; hash?: Record<string, string> } };
+          const name = basename(e.file?.path ?? '');
+          if (!e.file?.hash?.md5 || !['random.bin', 'program.elf'].includes(name)) return l;
+          e.file.hash.ssdeep =
+            name === wrongFor ? (written.get('ascii.txt') ?? '') : (written.get(name) ?? '');
+          return JSON.stringify(e);
+        })
+        .join('\n');
+    const judge = (capture: string) => {
+      const events = join(tmp, 'ssdeep.ndjson');
+      const out = join(tmp, 'ssdeep.json');
+      writeFileSync(events, capture);
+      const r = evidence(
+        '--manifest',
+        manifestPath,
+        '--events',
+        events,
+        '--format',
+        'json',
+        '--out',
+        out,
+      );
+      expect(r.code, r.stderr).toBe(0);
+      return EvidenceFileSchema.parse(JSON.parse(readFileSync(out, 'utf8'))).cells['fuzzy-hash'];
+    };
+    const right = judge(withSsdeep(undefined));
+    expect(right).toMatchObject({ verdict: 'observed', status: 'yes', wrong: {} });
+    expect(right?.actions.observed).toBeGreaterThanOrEqual(2);
+    const wrong = judge(withSsdeep('program.elf'));
+    expect(wrong?.status).toBe('partially');
+    expect(wrong?.wrong).toEqual({ ssdeep: expect.any(Number) });
+    expect(judge(lines.join('\n'))?.status).toBe('no');
   });
 
   it('explains a capture with nothing in the manifest window and exits 1', () => {
