@@ -17,12 +17,19 @@
  * (audit_receive_msg: "if (!audit_enabled && msg_type != AUDIT_USER_AVC)"),
  * so there is nothing to read. -A sets enabled=1 for the loader's lifetime
  * and restores 0 at exit; without -A the loader says so and reads what comes.
+ *
+ * Several loaders may run at once (a second agent, a test beside a capture).
+ * The one that switched auditing on leaves a marker file; a loader that finds
+ * auditing on *and* the marker shares the duty, and whichever exits last (no
+ * other agent-loader left) switches it off and removes the marker, all under
+ * an flock on the marker. A registered audit daemon is never switched off.
  */
 #ifndef AGENT_AUDIT_NETLINK_H
 #define AGENT_AUDIT_NETLINK_H
 
 #include <linux/audit.h>
 #include <linux/netlink.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 
 #ifndef MAX_AUDIT_MESSAGE_LENGTH
@@ -100,10 +107,130 @@ static int audit_set_enabled(u32 enabled)
 	return audit_request(AUDIT_SET, &st, NULL);
 }
 
+/*
+ * "Auditing was switched on by an agent-loader": exists only while that holds, and lists the pids of
+ * the loaders sharing the duty to switch it off, one per line.
+ */
+#define AUDIT_MARKER "/run/etm-agent-audit-enabled"
+#define AUDIT_MAX_SHARERS 64
+
+/* The marker's lock, held; -1 where /run is not writable (then each loader only undoes its own). */
+static int audit_marker_lock(void)
+{
+	int fd = open(AUDIT_MARKER ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd >= 0 && flock(fd, LOCK_EX)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+static void audit_marker_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd); /* releases the flock */
+}
+
+static bool is_running_loader(pid_t pid)
+{
+	char path[64], comm[32] = "";
+	bool yes = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	f = fopen(path, "re");
+	if (f) {
+		yes = fgets(comm, sizeof(comm), f) && strcmp(comm, "agent-loader\n") == 0;
+		fclose(f);
+	}
+	return yes;
+}
+
+/* The other loaders listed in the marker that still run; -1 when there is no marker. */
+static int audit_sharers(pid_t *out, int max)
+{
+	FILE *f = fopen(AUDIT_MARKER, "re");
+	int n = 0, pid;
+
+	if (!f)
+		return -1;
+	while (n < max && fscanf(f, "%d", &pid) == 1)
+		if (pid > 0 && pid != getpid() && is_running_loader(pid))
+			out[n++] = pid;
+	fclose(f);
+	return n;
+}
+
+static void audit_marker_write(const pid_t *pids, int n, bool add_self)
+{
+	FILE *f = fopen(AUDIT_MARKER, "we");
+
+	if (!f)
+		return;
+	for (int i = 0; i < n; i++)
+		fprintf(f, "%d\n", (int)pids[i]);
+	if (add_self)
+		fprintf(f, "%d\n", (int)getpid());
+	fclose(f);
+}
+
 static void audit_restore(void)
 {
-	if (audit_restore_disabled && audit_set_enabled(0) == 0)
-		audit_restore_disabled = false;
+	pid_t others[AUDIT_MAX_SHARERS];
+	struct audit_status st = { 0 };
+	int lock, n;
+
+	if (!audit_restore_disabled)
+		return;
+	audit_restore_disabled = false;
+	lock = audit_marker_lock();
+	n = lock >= 0 ? audit_sharers(others, AUDIT_MAX_SHARERS) : -1;
+	if (n > 0) {
+		audit_marker_write(others, n, false);
+		fprintf(stderr, "agent-loader: kernel auditing stays on for agent-loader pid %d, which switches "
+				"it off when it exits.\n", (int)others[0]);
+	} else if (audit_request(AUDIT_GET, NULL, &st) == 0 && st.pid != 0) {
+		fprintf(stderr, "agent-loader: kernel auditing stays on: an audit daemon (pid %u) now runs.\n", st.pid);
+		unlink(AUDIT_MARKER);
+	} else if (audit_set_enabled(0) == 0) {
+		unlink(AUDIT_MARKER);
+	}
+	audit_marker_unlock(lock);
+}
+
+/*
+ * Switches auditing on if it is off, or, when another agent-loader switched it on, shares the duty
+ * of switching it off again. Auditing that someone else switched on is left alone.
+ */
+static int audit_take_enable(const struct audit_status *st)
+{
+	pid_t others[AUDIT_MAX_SHARERS];
+	int lock = audit_marker_lock(), err = 0, n = -1;
+
+	if (st->enabled == 0) {
+		err = audit_set_enabled(1);
+		if (!err) {
+			if (lock >= 0)
+				audit_marker_write(NULL, 0, true);
+			fprintf(stderr, "agent-loader: kernel auditing enabled for this run (it was off); "
+					"it is switched off again at exit.\n");
+		}
+	} else if (lock >= 0 && st->pid == 0 && (n = audit_sharers(others, AUDIT_MAX_SHARERS - 1)) >= 0) {
+		/* A marker whose loaders are all gone (killed) still means an agent switched it on. */
+		audit_marker_write(others, n, true);
+		fprintf(stderr, "agent-loader: kernel auditing is on, switched on by an agent-loader; "
+				"the last one to exit switches it off.\n");
+	} else {
+		audit_marker_unlock(lock);
+		return 0;
+	}
+	audit_marker_unlock(lock);
+	if (err)
+		return err;
+	audit_restore_disabled = true;
+	atexit(audit_restore);
+	return 0;
 }
 
 static int audit_open(struct family_ctx *c)
@@ -130,18 +257,14 @@ static int audit_open(struct family_ctx *c)
 	if (err) {
 		fprintf(stderr, "agent-loader: could not read the audit status (%s); account and logon events "
 				"arrive only if auditing is enabled.\n", strerror(-err));
-	} else if (st.enabled == 0 && audit_enable_opt) {
-		err = audit_set_enabled(1);
+	} else if (audit_enable_opt) {
+		err = audit_take_enable(&st);
 		if (err) {
 			fprintf(stderr, "agent-loader: no audit family: enabling kernel auditing failed: %s (needs "
 					"CAP_AUDIT_CONTROL; an immutable audit configuration cannot be changed).\n", strerror(-err));
 			close(fd);
 			return -1;
 		}
-		audit_restore_disabled = true;
-		atexit(audit_restore);
-		fprintf(stderr, "agent-loader: kernel auditing enabled for this run (it was off); "
-				"it is switched off again at exit.\n");
 	} else if (st.enabled == 0) {
 		fprintf(stderr, "agent-loader: kernel auditing is off (auditctl -s: enabled 0), so the kernel discards "
 				"the messages PAM and shadow-utils send: no logon or account events. Start with -A "

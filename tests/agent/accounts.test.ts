@@ -5,7 +5,7 @@
  * and a wrong password) and deletes it; every step must come out as its ECS event. The audit text
  * parser is checked without root.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import { join } from 'node:path';
@@ -269,6 +269,51 @@ describe.skipIf(skip)('audit source with kernel auditing off', () => {
     expect(r.stderr).toMatch(
       /kernel auditing is off .* Start with -A \(what npm run agent does unless given --no-audit-enable\)/,
     );
+    expect(auditEnabled()).toBe('0');
+  });
+});
+
+describe.skipIf(skip)('audit switch shared by two agents', () => {
+  /** A loader with the audit family (and memfd: it needs one BPF family), resolved once it has said what it did with auditing. */
+  async function loader() {
+    const child = spawn(join(BUILD, 'agent-loader'), ['-f', 'memfd,audit', '-A'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.resume();
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    for (let i = 0; i < 100 && !/kernel auditing (enabled|is on)/.test(stderr); i++)
+      await sleep(50);
+    return {
+      stderr: () => stderr,
+      stop: async () => {
+        child.kill('SIGTERM');
+        await exited;
+      },
+    };
+  }
+
+  it('stays on until the last agent that relies on it exits, then is off as found', async () => {
+    if (auditEnabled() !== '0') {
+      console.warn('[skipped] kernel auditing is on here (or auditctl is missing)');
+      return;
+    }
+    buildAgent();
+    const first = await loader();
+    const second = await loader();
+    try {
+      expect(first.stderr()).toContain('kernel auditing enabled for this run');
+      expect(second.stderr()).toContain('switched on by an agent-loader');
+      await first.stop();
+      expect(auditEnabled(), 'the second agent still needs it').toBe('1');
+      expect(first.stderr()).toMatch(/kernel auditing stays on for agent-loader pid \d+/);
+    } finally {
+      await first.stop();
+      await second.stop();
+    }
     expect(auditEnabled()).toBe('0');
   });
 });
