@@ -79,7 +79,7 @@ export function anemic(p: Proc): string {
 }
 
 export function hashMembers(d: Digest): string {
-  return `"hash":{"sha256":"${d.sha256}","md5":"${d.md5}"}`;
+  return `"hash":{"sha256":"${d.sha256}","md5":"${d.md5}"${d.ssdeep === undefined ? '' : `,"ssdeep":${q(d.ssdeep)}`}}`;
 }
 
 /** `"previous":[{"args":..,"args_count":..,"executable":..}]` (the exec chain, newest first). */

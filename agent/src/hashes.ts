@@ -5,10 +5,13 @@
  */
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { ssdeep } from '../../generators/lib/ssdeep.ts';
 
 export interface Digest {
   sha256: string;
   md5: string;
+  /** Created or modified files within the fuzzy-hash bounds only. */
+  ssdeep?: string;
 }
 
 /** Why content facts are missing: too big, over the rate budget, or the file could not be read. */
@@ -24,11 +27,15 @@ interface ReadResult {
   size: number;
 }
 
-/** Reads an open fd to the end (at most maxBytes), hashing and counting bytes. */
-function readAll(fd: number, size: number, wantEntropy: boolean): ReadResult {
+/**
+ * Reads an open fd to the end (at most maxBytes), hashing and counting bytes; with `fuzzy`, also
+ * the ssdeep of the content (which needs all of it at once, so only for small files).
+ */
+function readAll(fd: number, size: number, wantEntropy: boolean, fuzzy = false): ReadResult {
   const sha = createHash('sha256');
   const md5 = createHash('md5');
   const counts = wantEntropy ? new Float64Array(256) : undefined;
+  const content = fuzzy ? Buffer.allocUnsafe(size) : undefined;
   let header = '';
   let total = 0;
   for (;;) {
@@ -39,9 +46,12 @@ function readAll(fd: number, size: number, wantEntropy: boolean): ReadResult {
     sha.update(part);
     md5.update(part);
     if (counts) for (let i = 0; i < n; i++) (counts[part[i] as number] as number)++;
+    if (content) part.copy(content, total);
     total += n;
     if (total > size) break; // grew while reading: what was read is what is reported
   }
+  const fuzzyHash =
+    content && total <= size ? { ssdeep: ssdeep(content.subarray(0, total)) } : undefined;
   let entropy = 0;
   if (counts && total > 0) {
     for (let b = 0; b < 256; b++) {
@@ -53,7 +63,7 @@ function readAll(fd: number, size: number, wantEntropy: boolean): ReadResult {
     }
   }
   return {
-    digest: { sha256: sha.digest('hex'), md5: md5.digest('hex') },
+    digest: { sha256: sha.digest('hex'), md5: md5.digest('hex'), ...fuzzyHash },
     entropy,
     header,
     size: total,
@@ -151,21 +161,44 @@ export interface FileFacts {
   skipped?: SkipReason;
 }
 
-/** Content analysis of created/modified files, within a size cap and a bytes-per-second budget. */
-export class FileAnalyzer {
+/** A bytes-per-second budget that refills continuously, up to one second's worth. */
+class ByteBudget {
   private tokens: number;
   private last: number;
+  private readonly perSec: number;
+
+  constructor(perSec: number, now: number) {
+    this.perSec = perSec;
+    this.tokens = perSec;
+    this.last = now;
+  }
+
+  take(bytes: number, now: number): boolean {
+    this.tokens = Math.min(this.perSec, this.tokens + ((now - this.last) / 1000) * this.perSec);
+    this.last = now;
+    if (bytes > this.tokens) return false;
+    this.tokens -= bytes;
+    return true;
+  }
+}
+
+/** ssdeep costs about 30 ns per byte here (hashing about 3): its own, smaller bounds. */
+const FUZZY_MAX_BYTES = 256 << 10;
+const FUZZY_BYTES_PER_SEC = 1 << 20;
+
+/** Content analysis of created/modified files, within a size cap and a bytes-per-second budget. */
+export class FileAnalyzer {
+  private readonly budget: ByteBudget;
+  private readonly fuzzyBudget: ByteBudget;
   private readonly maxBytes: number;
-  private readonly bytesPerSec: number;
   private readonly now: () => number;
-  readonly stats = { analyzed: 0, skipped: 0, bytes: 0 };
+  readonly stats = { analyzed: 0, skipped: 0, bytes: 0, fuzzy: 0 };
 
   constructor(maxBytes = 16 << 20, bytesPerSec = 16 << 20, now: () => number = Date.now) {
     this.maxBytes = maxBytes;
-    this.bytesPerSec = bytesPerSec;
     this.now = now;
-    this.tokens = bytesPerSec;
-    this.last = now();
+    this.budget = new ByteBudget(bytesPerSec, now());
+    this.fuzzyBudget = new ByteBudget(FUZZY_BYTES_PER_SEC, now());
   }
 
   analyze(path: string, ino: number): FileFacts | SkipReason {
@@ -176,21 +209,21 @@ export class FileAnalyzer {
     }
     try {
       const t = this.now();
-      this.tokens = Math.min(
-        this.bytesPerSec,
-        this.tokens + ((t - this.last) / 1000) * this.bytesPerSec,
-      );
-      this.last = t;
       const over =
-        opened.size > this.maxBytes ? 'size' : opened.size > this.tokens ? 'rate' : undefined;
+        opened.size > this.maxBytes
+          ? 'size'
+          : !this.budget.take(opened.size, t)
+            ? 'rate'
+            : undefined;
       if (over) {
         // Header bytes are cheap and still useful when the rest is skipped.
         const n = readSync(opened.fd, chunk, 0, 16, 0);
         this.stats.skipped++;
         return { size: opened.size, header: chunk.subarray(0, n).toString('hex'), skipped: over };
       }
-      this.tokens -= opened.size;
-      const r = readAll(opened.fd, opened.size, true);
+      const fuzzy = opened.size <= FUZZY_MAX_BYTES && this.fuzzyBudget.take(opened.size, t);
+      const r = readAll(opened.fd, opened.size, true, fuzzy);
+      if (r.digest.ssdeep !== undefined) this.stats.fuzzy++;
       this.stats.analyzed++;
       this.stats.bytes += r.size;
       return { size: r.size, entropy: r.entropy, header: r.header, digest: r.digest };

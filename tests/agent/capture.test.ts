@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ssdeep } from '../../generators/lib/ssdeep.ts';
 import {
   type AgentResult,
   announceSkip,
@@ -24,6 +25,16 @@ import {
 const skip = announceSkip('agent capture', bpfSkipReason());
 
 type Step = Record<string, unknown> & { step: string; pid: number };
+
+/** The ssdeep program's hash of some bytes (CI installs it), else the project's own, tested against it. */
+function ssdeepOf(content: Buffer): string {
+  const file = join(tempDir('ssdeep'), 'content');
+  writeFileSync(file, content);
+  const tool = spawnSync('ssdeep', ['-s', '-b', file], { encoding: 'utf8' });
+  if (tool.status !== 0) return ssdeep(content);
+  const line = tool.stdout.trim().split('\n').at(-1) ?? '';
+  return line.slice(0, line.indexOf(','));
+}
 
 describe.skipIf(skip)('agent capture of known activity', () => {
   let dir: string;
@@ -230,6 +241,7 @@ describe.skipIf(skip)('agent capture of known activity', () => {
       expect(f.hash).toEqual({
         sha256: createHash('sha256').update(content).digest('hex'),
         md5: createHash('md5').update(content).digest('hex'),
+        ssdeep: ssdeepOf(content),
       });
       const ext = f.Ext as { entropy: number; header_bytes: string };
       expect(ext.header_bytes).toBe(content.subarray(0, 16).toString('hex'));

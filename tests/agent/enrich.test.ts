@@ -2,6 +2,7 @@
  * The enricher's parts without a kernel: process lineage from decoded records, content facts and
  * their bounds, the exec hash cache, user names, path resolution and exclusion rules.
  */
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { Decoded, TaskCtx } from '../../agent/src/decode.ts';
 import { Enricher, resolvePath } from '../../agent/src/enricher.ts';
 import { parseExclusions } from '../../agent/src/exclusions.ts';
-import { ExecHashCache, FileAnalyzer } from '../../agent/src/hashes.ts';
+import { ExecHashCache, FileAnalyzer, type FileFacts } from '../../agent/src/hashes.ts';
 import { OutputBuffer } from '../../agent/src/output.ts';
 import { NameCache } from '../../agent/src/users.ts';
 import { entropy, tempDir } from './helpers.ts';
@@ -251,8 +252,32 @@ describe('content facts', () => {
       digest: {
         sha256: createHash('sha256').update(content).digest('hex'),
         md5: createHash('md5').update(content).digest('hex'),
+        ssdeep: expect.stringMatching(/^\d+:[A-Za-z0-9+/]+:[A-Za-z0-9+/]*$/),
       },
     });
+    // The ssdeep program, where installed (CI installs it), is the reference.
+    const tool = spawnSync('ssdeep', ['-s', '-b', path], { encoding: 'utf8' });
+    if (tool.status === 0) {
+      const line = tool.stdout.trim().split('\n').at(-1) ?? '';
+      expect((facts as FileFacts).digest?.ssdeep).toBe(line.slice(0, line.indexOf(',')));
+    }
+  });
+
+  it('gives ssdeep only to files within its own size cap and byte budget', () => {
+    const dir = tempDir('fuzzy');
+    const small = join(dir, 'small');
+    const big = join(dir, 'big');
+    writeFileSync(small, Buffer.alloc(200 << 10, 0x61));
+    writeFileSync(big, Buffer.alloc((256 << 10) + 1, 0x61));
+    const ino = (p: string) => statSync(p).ino;
+    let now = 0;
+    const a = new FileAnalyzer(16 << 20, 16 << 20, () => now);
+    const fuzzy = (p: string) => (a.analyze(p, ino(p)) as FileFacts).digest?.ssdeep;
+    expect(fuzzy(big), 'over 256 KiB: hashes, no ssdeep').toBeUndefined();
+    for (let i = 1; i <= 5; i++) expect(fuzzy(small), `200 KiB file ${i} of 5`).toBeDefined();
+    expect(fuzzy(small), 'a sixth 200 KiB in the same second is over 1 MiB/s').toBeUndefined();
+    now = 1000;
+    expect(fuzzy(small)).toBeDefined();
   });
 
   it('skips files over the size cap or the byte budget but keeps size and header', () => {

@@ -169,15 +169,13 @@ describe('npm run evidence', () => {
       .toString('utf8')
       .split('\n')
       .filter(Boolean);
-    // The agent computes no ssdeep: give its hashed events of two files one, right and wrong.
-    const withSsdeep = (wrongFor: string | undefined) =>
+    // The agent's own ssdeep values, as captured; then one file's replaced, then all removed.
+    const edited = (edit: (name: string, hash: Record<string, string>) => void) =>
       lines
         .map((l) => {
           const e = JSON.parse(l) as { file?: { path?: string; hash?: Record<string, string> } };
-          const name = basename(e.file?.path ?? '');
-          if (!e.file?.hash?.md5 || !['random.bin', 'program.elf'].includes(name)) return l;
-          e.file.hash.ssdeep =
-            name === wrongFor ? (written.get('ascii.txt') ?? '') : (written.get(name) ?? '');
+          if (!e.file?.hash?.ssdeep) return l;
+          edit(basename(e.file.path ?? ''), e.file.hash);
           return JSON.stringify(e);
         })
         .join('\n');
@@ -198,13 +196,22 @@ describe('npm run evidence', () => {
       expect(r.code, r.stderr).toBe(0);
       return EvidenceFileSchema.parse(JSON.parse(readFileSync(out, 'utf8'))).cells['fuzzy-hash'];
     };
-    const right = judge(withSsdeep(undefined));
+    const right = judge(lines.join('\n'));
     expect(right).toMatchObject({ verdict: 'observed', status: 'yes', wrong: {} });
     expect(right?.actions.observed).toBeGreaterThanOrEqual(2);
-    const wrong = judge(withSsdeep('program.elf'));
+    const wrong = judge(
+      edited((name, hash) => {
+        if (name === 'random.bin') hash.ssdeep = written.get('ascii.txt') ?? '';
+      }),
+    );
     expect(wrong?.status).toBe('partially');
     expect(wrong?.wrong).toEqual({ ssdeep: expect.any(Number) });
-    expect(judge(lines.join('\n'))?.status).toBe('no');
+    const none = judge(
+      edited((_, hash) => {
+        delete hash.ssdeep;
+      }),
+    );
+    expect(none?.status).toBe('no');
   });
 
   it('explains a capture with nothing in the manifest window and exits 1', () => {

@@ -117,7 +117,8 @@ describe.skipIf(skipReason('agent', agentUnavailable()))(
         'user-logon': 'observed → yes',
         'agent-start': 'observed → yes',
         'agent-stop': 'observed → yes',
-        'fuzzy-hash': 'not-observed → no',
+        'fuzzy-hash': 'observed → yes',
+        'image-load': 'not-observed → no',
       });
     });
   },

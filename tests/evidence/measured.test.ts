@@ -89,7 +89,7 @@ describe('verdicts on the real reference agent capture', () => {
         "file-header-bytes": "observed → yes",
         "file-modification": "observed → yes",
         "file-size": "observed → yes",
-        "fuzzy-hash": "not-observed → no",
+        "fuzzy-hash": "observed → yes",
         "image-load": "not-observed → no",
         "logon-failed": "observed → yes",
         "md5": "observed → yes",
