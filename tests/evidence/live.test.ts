@@ -120,6 +120,14 @@ describe.skipIf(skipReason('agent', agentUnavailable()))(
         'fuzzy-hash': 'observed → yes',
         'image-load': 'not-observed → no',
       });
+      // The committed row is what this machine measures: every status, not only those above.
+      const committed = cells(join(ROOT, 'data'), 'reference-agent');
+      const status = (c: Record<string, string>) =>
+        Object.fromEntries(Object.entries(c).map(([k, x]) => [k, x.split(' → ')[1]]));
+      expect(
+        status(v),
+        'data/measured/reference-agent.json no longer matches this machine: run sudo npm run evidence:refresh -- --sensor agent',
+      ).toEqual(status(committed));
     });
   },
 );

@@ -42,7 +42,9 @@ describe('npm run score', () => {
       { vendor: string; score: number; rank: number }[]
     >;
     expect(Object.keys(parsed)).toEqual(['linux', 'windows', 'macos']);
-    expect(parsed.linux?.[0]).toEqual({ vendor: 'C-Prot', score: 25.6, rank: 1 });
+    // Upstream's claimed Linux leader keeps upstream's score; measured rows may outrank it.
+    expect(parsed.linux?.find((r) => r.vendor === 'C-Prot')?.score).toBe(25.6);
+    expect(parsed.linux?.[0]?.rank).toBe(1);
     for (const ranking of Object.values(parsed)) {
       const scores = ranking.map((r) => r.score);
       expect(scores).toEqual([...scores].sort((a, b) => b - a));
@@ -56,7 +58,13 @@ describe('npm run score', () => {
     const [title, header, first] = stdout.split('\n');
     expect(title).toBe('Linux (maximum 28.30)');
     expect(header?.split(/\s+/).filter(Boolean)).toEqual(['Rank', 'Vendor', 'Score', 'Share']);
-    expect(first?.split(/\s{2,}/).filter(Boolean)).toEqual(['1', 'C-Prot', '25.60', '90.5%']);
+    expect(first?.split(/\s{2,}/).filter(Boolean)).toEqual([
+      '1',
+      expect.any(String),
+      expect.stringMatching(/^\d+\.\d\d$/),
+      expect.stringMatching(/^\d+\.\d%$/),
+    ]);
+    expect(stdout).toMatch(/^ +\d+ {2}C-Prot +25\.60 +90\.5%$/m);
   });
 
   it('prints csv and markdown', async () => {
