@@ -4,6 +4,9 @@
  * rename and deletion; plus raw block-device reads (a security event that
  * shares the open hook, reported with a security record type).
  *
+ * With the image family (-f image, off by default) it also reports executable
+ * file mappings: the library loads of ld.so and dlopen().
+ *
  * Without kprobes, LSM or fentry the only hooks are syscall tracepoints, so
  * paths are built from the kernel's own objects wherever one exists: the new
  * fd's struct file after open, the fd's struct file on write/close, and the
@@ -497,4 +500,38 @@ SEC("tp/syscalls/sys_exit_rmdir")
 int handle_rmdir_exit(struct trace_event_raw_sys_exit *ctx)
 {
 	return on_path_op_exit(ctx);
+}
+
+/* include/uapi/asm-generic/mman*.h; not in BTF (macros). */
+#define PROT_EXEC 0x4
+#define MAP_ANONYMOUS 0x20
+
+/*
+ * Captures: an executable mapping of a regular file (how ld.so and dlopen()
+ * load a shared library; the kernel maps the program and its interpreter at
+ * exec without this syscall). Reported at entry, where the fd still names the
+ * file: a mapping the kernel then refuses is still an attempt to load it.
+ * Format: /sys/kernel/tracing/events/syscalls/sys_enter_mmap/format
+ * (addr, len, prot, flags, fd, off at offsets 16-56: args[0..5]).
+ * Oldest kernel: 5.8. Autoloaded only with the image family.
+ */
+SEC("tp/syscalls/sys_enter_mmap")
+int handle_mmap(struct trace_event_raw_sys_enter *ctx)
+{
+	struct task_struct *task;
+	struct inode *inode;
+	struct file *f;
+	long fd = (long)ctx->args[4];
+
+	if (!(ctx->args[2] & PROT_EXEC) || (ctx->args[3] & MAP_ANONYMOUS) || fd < 0 || skip_self())
+		return 0;
+	task = (struct task_struct *)bpf_get_current_task();
+	f = fd_file(task, fd);
+	if (!f)
+		return 0;
+	inode = BPF_CORE_READ(f, f_inode);
+	if ((BPF_CORE_READ(inode, i_mode) & S_IFMT) != S_IFREG)
+		return 0;
+	emit_file_event(REC_IMAGE_LOAD, f, inode, (s32)fd, 0);
+	return 0;
 }

@@ -60,6 +60,7 @@ enum agent_record_type {
 	REC_FILE_CLOSE = 18,
 	REC_FILE_RENAME = 19,
 	REC_FILE_UNLINK = 20,
+	REC_IMAGE_LOAD = 21, /* struct rec_file_event: an executable file mapping (library load) */
 
 	REC_PTRACE = 32,
 	REC_PROC_VM = 33,
@@ -422,6 +423,10 @@ struct rec_bash_readline {
 #define FAM_DNS 0x20
 #define FAM_AUDIT 0x40
 #define FAM_SCRIPT 0x80
+#define FAM_IMAGE 0x100 /* executable file mappings (library loads): opt-in, see FAM_DEFAULT */
+
+/* What the loader attaches without -f: everything but library loads, one event per library per exec. */
+#define FAM_DEFAULT (0x1ff & ~FAM_IMAGE)
 
 /* First record on the stream, written by the loader once attached. */
 struct rec_loader_hello {

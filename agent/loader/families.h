@@ -125,9 +125,26 @@ static int security_prepare(struct family_ctx *c, struct security_bpf *s)
 	return 0;
 }
 
+/*
+ * The file object also holds the image family's mmap hook (it shares the file
+ * helpers): load the file programs, the mmap one, or both, as asked.
+ */
+static int file_prepare(struct family_ctx *c, struct file_bpf *s)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, s->obj) {
+		bool is_image = prog == s->progs.handle_mmap;
+
+		if (!(c->families & (is_image ? FAM_IMAGE : FAM_FILE)))
+			bpf_program__set_autoload(prog, false);
+	}
+	return 0;
+}
+
 DEFINE_FAMILY(process, NO_PREPARE)
 DEFINE_FAMILY(memfd, NO_PREPARE)
-DEFINE_FAMILY(file, NO_PREPARE)
+DEFINE_FAMILY(file, file_prepare)
 DEFINE_FAMILY(security, security_prepare)
 
 #include "net_families.h"
@@ -145,7 +162,7 @@ struct family_ops {
 static const struct family_ops family_table[] = {
 	FAMILY_ROW(process, FAM_PROCESS),
 	FAMILY_ROW(memfd, FAM_MEMFD),
-	FAMILY_ROW(file, FAM_FILE),
+	FAMILY_ROW(file, FAM_FILE | FAM_IMAGE),
 	FAMILY_ROW(security, FAM_SECURITY),
 	FAMILY_ROW(net, FAM_NET),
 	FAMILY_ROW(dns, FAM_DNS),
@@ -172,6 +189,10 @@ static struct source_ops source_table[] = {
 
 static u32 family_bit_by_name(const char *name)
 {
+	if (!strcmp(name, "image"))
+		return FAM_IMAGE; /* a program group of the file object */
+	if (!strcmp(name, "default"))
+		return FAM_DEFAULT;
 	for (size_t i = 0; i < N_FAMILIES; i++)
 		if (!strcmp(family_table[i].name, name))
 			return family_table[i].bit;
@@ -190,7 +211,7 @@ static int families_open_load_attach(struct family_ctx *c)
 			continue;
 		if (family_table[i].start(c))
 			return -1;
-		c->attached |= family_table[i].bit;
+		c->attached |= family_table[i].bit & c->families;
 	}
 	if (c->events_fd < 0) {
 		fprintf(stderr, "Failed to start: no event family selected.\n");

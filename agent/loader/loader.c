@@ -49,7 +49,7 @@ static struct options opt = {
 	.drain_ms = 20,
 	.ring_kib = 16384,
 	.stats_ms = 1000,
-	.families = ~0u,
+	.families = FAM_DEFAULT,
 };
 
 static const char usage[] =
@@ -62,8 +62,8 @@ static const char usage[] =
 	"  -r KiB      Ring buffer size in KiB, a power of two >= 4 (default 16384).\n"
 	"  -w KiB      Wake early once this much data is unread (default: a quarter of the ring).\n"
 	"  -s ms       Write a stats record every ms milliseconds (default 1000).\n"
-	"  -f list     Comma-separated families to attach (default all): "
-	"process,memfd,file,security,net,dns,bash,audit.\n"
+	"  -f list     Comma-separated families to attach (default: all but image): "
+	"process,memfd,file,security,net,dns,bash,audit,image; \"default\" stands for all but image.\n"
 	"  -P ports    Comma-separated UDP ports the dns family treats as DNS (default 53).\n"
 	"  -b path     The bash binary whose readline the bash family probes (default /bin/bash).\n"
 	"  -A          Switch kernel auditing on while running if it is off (audit family), off again at exit.\n"
@@ -120,7 +120,7 @@ static int parse_families(const char *s, u32 *mask)
 		u32 bit = family_bit_by_name(tok);
 
 		if (!bit) {
-			fprintf(stderr, "Unknown family \"%s\"; known families: process, memfd, file, security, net, dns, bash, audit.\n", tok);
+			fprintf(stderr, "Unknown family \"%s\"; known families: process, memfd, file, security, net, dns, bash, audit, image (off by default), and default for all the others.\n", tok);
 			err = -EINVAL;
 			break;
 		}

@@ -62,7 +62,8 @@ export const spec: CliSpec = {
     families: {
       type: 'string',
       value: '<list>',
-      description: 'Attach only these families: process,memfd,file,security,net,dns,bash,audit.',
+      description:
+        'Attach only these families: process,memfd,file,security,net,dns,bash,audit,image ("default" = all but image; image, library loads, is off by default).',
     },
     'ring-kib': {
       type: 'string',

@@ -113,7 +113,7 @@ export interface MemfdRec extends Base {
   name: string;
 }
 export interface FileEventRec extends Base {
-  kind: 'file_create' | 'file_modify' | 'file_close';
+  kind: 'file_create' | 'file_modify' | 'file_close' | 'image_load';
   task: TaskCtx;
   file: FileRef;
 }
@@ -456,6 +456,7 @@ export const DECODERS: ReadonlyMap<number, Decoder> = new Map<number, Decoder>([
   [REC.FILE_CREATE, fileEvent('file_create')],
   [REC.FILE_MODIFY, fileEvent('file_modify')],
   [REC.FILE_CLOSE, fileEvent('file_close')],
+  [REC.IMAGE_LOAD, fileEvent('image_load')],
   [REC.FILE_RENAME, (r, tsNs) => decodePathOp(r, tsNs, 'file_rename')],
   [REC.FILE_UNLINK, (r, tsNs) => decodePathOp(r, tsNs, 'file_unlink')],
   [

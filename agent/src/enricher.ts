@@ -177,6 +177,8 @@ export class Enricher {
   private readonly pending = new Map<string, PendingFile[]>();
   /** Cookies of pending files by writer pid, so an exit flushes its files without a scan. */
   private readonly pendingByPid = new Map<number, Set<string>>();
+  /** The agent_stop event, once the final stats record arrived: always the last event. */
+  private stopEvent: (() => void) | undefined;
   /** Closed files waiting for the end of the current batch of records (see flushBatch). */
   private closed: PendingFile[][] = [];
   /** Renames seen in the current batch: old path → new path. */
@@ -238,12 +240,14 @@ export class Enricher {
         this.net.tick();
         if (rec.final) {
           const dropped = rec.drops.reduce((n, d) => n + d.count, 0);
-          this.lifecycle(
-            rec.tsNs,
-            'agent_stop',
-            'end',
-            `detached: ${rec.records} records read, ${dropped} dropped in the kernel`,
-          );
+          // Written by flushBatch, after the file events this batch still holds.
+          this.stopEvent = () =>
+            this.lifecycle(
+              rec.tsNs,
+              'agent_stop',
+              'end',
+              `detached: ${rec.records} records read, ${dropped} dropped in the kernel`,
+            );
         }
         return;
       case 'dns_packet':
@@ -267,6 +271,8 @@ export class Enricher {
         return this.fileOpened(rec);
       case 'file_close':
         return this.fileClosed(rec);
+      case 'image_load':
+        return this.imageLoad(rec);
       case 'file_rename':
       case 'file_unlink':
         return this.pathOp(rec);
@@ -300,6 +306,9 @@ export class Enricher {
     this.closed = [];
     for (const list of closed) this.emitFiles(list);
     this.renamed.clear();
+    const stop = this.stopEvent;
+    this.stopEvent = undefined;
+    stop?.();
   }
 
   /** Emits file events still waiting for a close (end of stream). */
@@ -778,6 +787,27 @@ export class Enricher {
       'success',
       '',
       `,"file":{${fileMembers(f.path)},"inode":"${f.ino}","type":"block_device","mode":"${mode(f.mode)}","Ext":{"device":{"major":${rec.rdev >>> 20},"minor":${rec.rdev & 0xfffff}}}}`,
+    );
+  }
+
+  /** ECS puts a loaded library under `dll` on every OS (Elastic Defend's library events). */
+  private imageLoad(rec: FileEventRec): void {
+    const p = this.processes.forTask(rec.task);
+    const f = rec.file;
+    if (excludesPath(this.o.exclusions, f.path)) {
+      this.excluded++;
+      return;
+    }
+    const name = f.path.slice(f.path.lastIndexOf('/') + 1);
+    this.simple(
+      rec,
+      p,
+      'library',
+      'start',
+      'load',
+      undefined,
+      '',
+      `,"dll":{"path":${q(f.path)},"name":${q(name)},"Ext":{"inode":"${f.ino}","size":${f.size}}}`,
     );
   }
 

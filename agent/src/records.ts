@@ -20,6 +20,7 @@ export const REC = {
   FILE_CLOSE: 18,
   FILE_RENAME: 19,
   FILE_UNLINK: 20,
+  IMAGE_LOAD: 21,
   PTRACE: 32,
   PROC_VM: 33,
   BPF_PROG_LOAD: 34,
@@ -245,6 +246,7 @@ export const FAM = {
   DNS: 0x20,
   AUDIT: 0x40,
   SCRIPT: 0x80,
+  IMAGE: 0x100,
 } as const;
 
 /** `struct rec_drop_entry` */

@@ -49,9 +49,15 @@ export const SENSORS: Record<'agent' | 'auditd', SensorSpec> = {
     format: 'ecs',
     capture: 'capture.ndjson.gz',
     unavailable: agentUnavailable,
-    // Defaults only: the agent switches kernel auditing on by itself while it runs.
-    start: (dir, log) => startAgent(dir, log),
-    settings: [],
+    // Defaults (the agent switches kernel auditing on by itself) plus the opt-in image family.
+    start: (dir, log) => startAgent(dir, log, ['--families', 'default,image']),
+    settings: [
+      {
+        setting:
+          'npm run agent -- --families default,image (library loads are off by default: one event per library per exec)',
+        subCategories: ['image-load'],
+      },
+    ],
   },
   auditd: {
     vendor: {

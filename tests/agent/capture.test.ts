@@ -370,6 +370,10 @@ describe.skipIf(skip)('agent capture of known activity', () => {
     expect((e[0] as EcsEvent).file?.type).toBe('block_device');
   });
 
+  it('attaches no library loads on the defaults (the image family is opt-in)', () => {
+    expect(result.events.filter((e) => e.event.category.includes('library'))).toEqual([]);
+  });
+
   it("never reports the agent's own activity, only its start first and its stop last", () => {
     const own = result.events.filter(
       (e) => e.process.pid === agentPid || e.process.pid === loaderPid,
@@ -421,6 +425,30 @@ describe.skipIf(skip)('agent capture of known activity', () => {
       );
     }
     expect(checked).toBeGreaterThan(20);
+  });
+});
+
+describe.skipIf(skip)('agent image family (library loads, off by default)', () => {
+  it('reports the libraries ld.so maps for a dynamic program, linked to its exec', async () => {
+    buildAgent();
+    const dir = tempDir('image');
+    const run = await startAgent(['--families', 'process,image'], dir);
+    const child = spawnSync('/usr/bin/true');
+    await sleep(400);
+    const { events, code } = await run.stop();
+    expect(code).toBe(0);
+    const pid = child.pid as number;
+    const libc = realpathSync(
+      spawnSync('sh', ['-c', 'ldd /usr/bin/true | sed -n "s/.*libc.so.6 => \\([^ ]*\\).*/\\1/p"'], {
+        encoding: 'utf8',
+      }).stdout.trim(),
+    );
+    const loads = events.filter((e) => e.event.action === 'load' && e.process.pid === pid);
+    expect(loads.map((e) => (e.dll as { path: string }).path)).toContain(libc);
+    const exec = events.find((e) => e.event.action === 'exec' && e.process.pid === pid);
+    expect(loads[0]?.event.category).toEqual(['library']);
+    expect(loads[0]?.process.entity_id).toBe(exec?.process.entity_id);
+    expect(loads[0]?.process.executable).toBe('/usr/bin/true');
   });
 });
 

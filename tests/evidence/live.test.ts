@@ -118,7 +118,7 @@ describe.skipIf(skipReason('agent', agentUnavailable()))(
         'agent-start': 'observed → yes',
         'agent-stop': 'observed → yes',
         'fuzzy-hash': 'observed → yes',
-        'image-load': 'not-observed → no',
+        'image-load': 'observed → via-enabling-telemetry',
       });
       // The committed row is what this machine measures: every status, not only those above.
       const committed = cells(join(ROOT, 'data'), 'reference-agent');

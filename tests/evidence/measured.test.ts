@@ -90,7 +90,7 @@ describe('verdicts on the real reference agent capture', () => {
         "file-modification": "observed → yes",
         "file-size": "observed → yes",
         "fuzzy-hash": "observed → yes",
-        "image-load": "not-observed → no",
+        "image-load": "observed → via-enabling-telemetry",
         "logon-failed": "observed → yes",
         "md5": "observed → yes",
         "memory-backed-file-creation": "observed → yes",
