@@ -17,20 +17,27 @@ test.beforeAll(async () => {
 test.describe('with JavaScript off', () => {
   test.use({ javaScriptEnabled: false });
 
-  test('home names each platform’s leader and links the latest pull request', async ({ page }) => {
+  test('home names each platform’s leader among the products, measured sensors apart, and links the latest pull request', async ({
+    page,
+  }) => {
     await page.goto('/');
     for (const platform of PLATFORM_IDS) {
       const matrix = data.matrices[platform];
-      const leader = scorePlatform(
+      const measured = new Set(
+        matrix.vendors.filter((v) => v.source === 'measured').map((v) => v.id),
+      );
+      const scores = scorePlatform(
         matrix,
         data.weights.platforms[platform],
         data.weights.statusValues,
-      )[0];
+      );
+      const leader = scores.find((s) => !measured.has(s.vendorId));
       const card = page.locator('.platforms > li', {
         has: page.getByRole('heading', { name: matrix.platform.name }),
       });
-      await expect(card).toContainText(`${leader?.vendor}`);
-      await expect(card).toContainText(`with ${leader?.score} points`);
+      await expect(card).toContainText(`Leader: ${leader?.vendor} with ${leader?.score} points`);
+      for (const m of scores.filter((s) => measured.has(s.vendorId)))
+        await expect(card.getByText(/^Measured by CI/)).toContainText(`${m.vendor}, ${m.score}`);
     }
     for (const status of data.statuses.list) {
       await expect(page.locator('.legend')).toContainText(status.label);
