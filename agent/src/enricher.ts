@@ -227,7 +227,7 @@ export class Enricher {
         this.hello = rec;
         this.start(rec.bootToRealNs);
         this.lifecycle(
-          rec.tsNs,
+          rec,
           'agent_start',
           'start',
           `attached: families 0x${rec.families.toString(16)}, ring buffer ${rec.ringBytes} bytes, drained every ${rec.drainMs} ms`,
@@ -243,7 +243,7 @@ export class Enricher {
           // Written by flushBatch, after the file events this batch still holds.
           this.stopEvent = () =>
             this.lifecycle(
-              rec.tsNs,
+              rec,
               'agent_stop',
               'end',
               `detached: ${rec.records} records read, ${dropped} dropped in the kernel`,
@@ -464,16 +464,19 @@ export class Enricher {
    * The sensor's own start (after every family attached) and clean stop (after detaching), as
    * EDRs report theirs; an agent that dies without a final stats record has no stop event.
    */
-  private lifecycle(tsNs: number, action: string, type: string, message: string): void {
+  private lifecycle(rec: HelloRec | StatsRec, action: string, type: string, message: string): void {
     const loader = this.hello?.loaderPid ?? 0;
-    this.emit(
+    const parent = this.o.agentPid ? `,"parent":{"pid":${this.o.agentPid}}` : '';
+    this.familyEvent({
+      rec,
+      tsNs: rec.tsNs,
+      category: ['host'],
+      type: [type],
       action,
-      `{"@timestamp":"${this.iso(tsNs)}","ecs":{"version":"${ECS_VERSION}"}` +
-        `,"event":{"kind":"event","category":["host"],"type":["${type}"],"action":"${action}","sequence":${++this.seq},"outcome":"success"}` +
-        `,"host":${this.hostJson},"agent":{"type":"${AGENT_TYPE}"},"process":{"pid":${loader},"name":"agent-loader"` +
-        `${this.o.agentPid ? `,"parent":{"pid":${this.o.agentPid}}` : ''}}` +
-        `,"message":${q(`reference agent ${message}`)}}\n`,
-    );
+      outcome: 'success',
+      fallbackProcess: `"process":{"pid":${loader},"name":"agent-loader"${parent}}`,
+      top: `,"agent":{"type":"${AGENT_TYPE}"},"message":${q(`reference agent ${message}`)}`,
+    });
   }
 
   private emit(action: string, line: string): void {
