@@ -9,6 +9,7 @@ import { existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ssdeep } from '../../generators/lib/ssdeep.ts';
+import { ssdeepProgram } from '../ssdeep-program.ts';
 import {
   type AgentResult,
   announceSkip,
@@ -30,10 +31,7 @@ type Step = Record<string, unknown> & { step: string; pid: number };
 function ssdeepOf(content: Buffer): string {
   const file = join(tempDir('ssdeep'), 'content');
   writeFileSync(file, content);
-  const tool = spawnSync('ssdeep', ['-s', '-b', file], { encoding: 'utf8' });
-  if (tool.status !== 0) return ssdeep(content);
-  const line = tool.stdout.trim().split('\n').at(-1) ?? '';
-  return line.slice(0, line.indexOf(','));
+  return ssdeepProgram(file) ?? ssdeep(content);
 }
 
 describe.skipIf(skip)('agent capture of known activity', () => {

@@ -2,7 +2,6 @@
  * The enricher's parts without a kernel: process lineage from decoded records, content facts and
  * their bounds, the exec hash cache, user names, path resolution and exclusion rules.
  */
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +12,7 @@ import { parseExclusions } from '../../agent/src/exclusions.ts';
 import { ExecHashCache, FileAnalyzer, type FileFacts } from '../../agent/src/hashes.ts';
 import { OutputBuffer } from '../../agent/src/output.ts';
 import { NameCache } from '../../agent/src/users.ts';
+import { ssdeepProgram } from '../ssdeep-program.ts';
 import { entropy, tempDir } from './helpers.ts';
 
 function task(pid: number, ppid: number, over: Partial<TaskCtx> = {}): TaskCtx {
@@ -256,11 +256,8 @@ describe('content facts', () => {
       },
     });
     // The ssdeep program, where installed (CI installs it), is the reference.
-    const tool = spawnSync('ssdeep', ['-s', '-b', path], { encoding: 'utf8' });
-    if (tool.status === 0) {
-      const line = tool.stdout.trim().split('\n').at(-1) ?? '';
-      expect((facts as FileFacts).digest?.ssdeep).toBe(line.slice(0, line.indexOf(',')));
-    }
+    const reference = ssdeepProgram(path);
+    if (reference !== undefined) expect((facts as FileFacts).digest?.ssdeep).toBe(reference);
   });
 
   it('gives ssdeep only to files within its own size cap and byte budget', () => {
