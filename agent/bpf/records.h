@@ -426,7 +426,8 @@ struct rec_bash_readline {
 #define FAM_IMAGE 0x100 /* executable file mappings (library loads): opt-in, see FAM_DEFAULT */
 
 /* What the loader attaches without -f: everything but library loads, one event per library per exec. */
-#define FAM_DEFAULT (0x1ff & ~FAM_IMAGE)
+#define FAM_DEFAULT \
+	(FAM_PROCESS | FAM_MEMFD | FAM_FILE | FAM_SECURITY | FAM_NET | FAM_DNS | FAM_AUDIT | FAM_SCRIPT)
 
 /* First record on the stream, written by the loader once attached. */
 struct rec_loader_hello {
