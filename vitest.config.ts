@@ -1,15 +1,13 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Tests that drive the real host (BPF programs, the audit subsystem, auditd, test accounts,
- * loop devices) share kernel-wide state, so they run one file at a time after the unit tests;
- * everything else runs in parallel.
+ * A test file that drives the real host (BPF programs, the audit subsystem, auditd, test
+ * accounts, loop devices) is named `*.host.test.ts`: such files share kernel-wide state, so
+ * they run one file at a time after the unit tests, and everything else runs in parallel.
+ * `tests/host-tests.test.ts` holds the rule: a file that imports a host-driving helper must
+ * carry the suffix.
  */
-const SYSTEM_TESTS = [
-  'tests/agent/{accounts,burst,capture,cli,dns,net,script}.test.ts',
-  'tests/evidence/live.test.ts',
-  'tests/generators/{activities,cli,execute,run}.test.ts',
-];
+const HOST_TESTS = 'tests/**/*.host.test.ts';
 
 const common = {
   testTimeout: 60_000,
@@ -26,15 +24,15 @@ export default defineConfig({
           ...common,
           name: 'unit',
           include: ['tests/**/*.test.ts'],
-          exclude: ['tests/e2e/**', 'node_modules/**', ...SYSTEM_TESTS],
+          exclude: ['tests/e2e/**', 'node_modules/**', HOST_TESTS],
           sequence: { groupOrder: 0 },
         },
       },
       {
         test: {
           ...common,
-          name: 'system',
-          include: SYSTEM_TESTS,
+          name: 'host',
+          include: [HOST_TESTS],
           fileParallelism: false,
           sequence: { groupOrder: 1 },
         },
