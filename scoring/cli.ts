@@ -1,7 +1,7 @@
 /** `npm run score`: validates data/ and prints each platform's ranking. */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { type CliSpec, EXIT, printIssues, runCli, stringFlag } from './cli-kit.ts';
+import { type CliSpec, EXIT, printIssues, runCli, stringFlag } from '../scripts/lib/cli-kit.ts';
 import { loadCoreData } from './dataset.ts';
 import { formatRankings, type PlatformRanking, SCORE_FORMATS, type ScoreFormat } from './format.ts';
 import { DataValidationError } from './issues.ts';

@@ -1,6 +1,6 @@
 /** `npm run data:import`: converts upstream's EDR-Telemetry files into validated data/. */
 import { resolve } from 'node:path';
-import { type CliSpec, EXIT, printIssues, runCli, stringFlag } from './cli-kit.ts';
+import { type CliSpec, EXIT, printIssues, runCli, stringFlag } from '../scripts/lib/cli-kit.ts';
 import { importUpstream, writeProjectFiles } from './upstream/import.ts';
 
 const spec = {

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type CliIo, type CliSpec, EXIT, runCli, stringFlag } from '../scoring/cli-kit.ts';
+import { type CliIo, type CliSpec, EXIT, runCli, stringFlag } from './lib/cli-kit.ts';
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name: string) => join(root, 'node_modules', '.bin', name);

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
-import { ssdeep } from '../../generators/lib/ssdeep.ts';
+import { ssdeep } from '../../scripts/lib/ssdeep.ts';
 
 export interface Digest {
   sha256: string;

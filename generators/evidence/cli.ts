@@ -13,7 +13,7 @@ import {
   runCli,
   stringFlag,
   UsageError,
-} from '../../scoring/cli-kit.ts';
+} from '../../scripts/lib/cli-kit.ts';
 import { loadCoreData, matrixRows } from '../../scoring/dataset.ts';
 import { DataValidationError } from '../../scoring/issues.ts';
 import { slugify } from '../../scoring/slug.ts';

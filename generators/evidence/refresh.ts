@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createGzip } from 'node:zlib';
-import { type CliIo, type CliSpec, EXIT, runCli, stringFlag } from '../../scoring/cli-kit.ts';
+import { type CliIo, type CliSpec, EXIT, runCli, stringFlag } from '../../scripts/lib/cli-kit.ts';
 import { currentActor } from '../lib/actor.ts';
 import { now } from '../lib/clock.ts';
 import { MANIFEST_SCHEMA_VERSION, type Manifest, parseManifest } from '../manifest.schema.ts';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ssdeep } from './ssdeep.ts';
+import { ssdeep } from '../../scripts/lib/ssdeep.ts';
 
 /** Shannon entropy in bits per byte (0 for empty or constant data, 8 for uniform bytes). */
 export function shannonEntropy(data: Uint8Array): number {

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ssdeep } from '../../generators/lib/ssdeep.ts';
+import { ssdeep } from '../../scripts/lib/ssdeep.ts';
 import { ssdeepProgram } from '../ssdeep-program.ts';
 import {
   type AgentResult,

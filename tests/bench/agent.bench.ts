@@ -27,7 +27,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { auditdUnavailable, startAuditd } from '../../generators/evidence/sensors/auditd.ts';
-import { type CliSpec, EXIT, type ParsedCli, runCli, UsageError } from '../../scoring/cli-kit.ts';
+import { type CliSpec, EXIT, type ParsedCli, runCli, UsageError } from '../../scripts/lib/cli-kit.ts';
 import {
   BenchCgroup,
   cgroupUnavailable,

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import lighthouse from 'lighthouse';
-import { type CliSpec, EXIT, runCli, stringFlag, UsageError } from '../../scoring/cli-kit.ts';
+import { type CliSpec, EXIT, runCli, stringFlag, UsageError } from '../../scripts/lib/cli-kit.ts';
 import { PLATFORM_IDS } from '../../scoring/schema.ts';
 import { buildSite } from '../../scripts/build.ts';
 import { checkFreshness } from '../../scripts/site-freshness.ts';

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ssdeep } from '../../generators/lib/ssdeep.ts';
+import { ssdeep } from '../../scripts/lib/ssdeep.ts';
 import { ssdeepProgram } from '../ssdeep-program.ts';
 import { ROOT } from './helpers.ts';
 

@@ -1,10 +1,10 @@
 /**
  * The project's one way to build a command-line tool: help is data (a usage line, one sentence per
  * flag), unknown input prints help and exits 2, errors go to stderr without a stack trace unless
- * `--verbose`. Used by every CLI in scoring/, generators/ and agent/.
+ * `--verbose`. Used by every CLI in scripts/, scoring/, generators/ and agent/.
  */
 import { parseArgs } from 'node:util';
-import { type DataIssue, formatIssue } from './issues.ts';
+import { type DataIssue, formatIssue } from '../../scoring/issues.ts';
 
 export interface FlagSpec {
   type: 'string' | 'boolean';
