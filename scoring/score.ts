@@ -4,20 +4,12 @@
  */
 import { matrixRows } from './rows.ts';
 import type { PlatformMatrix, StatusValues } from './schema.ts';
+import type { VendorScore } from './score.schema.ts';
+
+export type { VendorScore };
 
 /** Weights of one platform, keyed by sub-category id. */
 export type PlatformWeights = Readonly<Record<string, number>>;
-
-export interface VendorScore {
-  vendorId: string;
-  vendor: string;
-  /** Rounded to 0.01, the precision upstream publishes. */
-  score: number;
-  /** Competition ranking: equal scores share a rank (1, 1, 3). */
-  rank: number;
-  /** score ÷ the best possible score on this platform, 0..1. */
-  share: number;
-}
 
 /** Rounds to hundredths so float drift (36.949999…) never reaches a reader. */
 export function roundScore(value: number): number {

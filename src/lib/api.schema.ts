@@ -3,24 +3,7 @@
  * score timeline, the endpoint index). Files copied from `data/` use `scoring/schema.ts` as is.
  */
 import { z } from 'zod';
-import { PlatformIdSchema, SlugSchema } from '../../scoring/schema.ts';
-
-export const VendorScoreSchema = z.strictObject({
-  vendorId: SlugSchema,
-  vendor: z.string(),
-  /** Points, rounded to 0.01. */
-  score: z.number().nonnegative(),
-  /** Competition rank: equal scores share a rank. */
-  rank: z.number().int().positive(),
-  /** score ÷ maxScore, 0..1. */
-  share: z.number().min(0).max(1),
-});
-
-const PlatformScoresSchema = z.strictObject({
-  /** The score a vendor with the best status on every row would reach. */
-  maxScore: z.number().nonnegative(),
-  vendors: z.array(VendorScoreSchema),
-});
+import { PlatformScoresSchema, PlatformTimelineSchema } from '../../scoring/score.schema.ts';
 
 export const ScoresFileSchema = z.strictObject({
   schemaVersion: z.literal(1),
@@ -32,27 +15,11 @@ export const ScoresFileSchema = z.strictObject({
 });
 export type ScoresFile = z.infer<typeof ScoresFileSchema>;
 
-const TimelinePointSchema = z.strictObject({
-  date: z.iso.datetime({ offset: true }),
-  commit: z.string().regex(/^[0-9a-f]{40}$/),
-  pr: z.number().int().positive().nullable(),
-  /** Cells this commit changed on the platform. */
-  changes: z.number().int().positive(),
-  /** Vendor id → score after this commit, with today's weights. */
-  scores: z.record(SlugSchema, z.number().nonnegative()),
-});
-
 export const TimelineFileSchema = z.strictObject({
   schemaVersion: z.literal(1),
   /** How the scores were computed, one sentence. */
   method: z.string(),
-  platforms: z.array(
-    z.strictObject({
-      platform: PlatformIdSchema,
-      vendors: z.array(z.strictObject({ id: SlugSchema, name: z.string() })),
-      points: z.array(TimelinePointSchema),
-    }),
-  ),
+  platforms: z.array(PlatformTimelineSchema),
 });
 export type TimelineFile = z.infer<typeof TimelineFileSchema>;
 

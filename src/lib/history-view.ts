@@ -4,9 +4,10 @@
  */
 import type { Dataset } from '../../scoring/dataset.ts';
 import { PLATFORM_IDS, type PlatformId } from '../../scoring/schema.ts';
+import type { PlatformTimeline } from '../../scoring/score.schema.ts';
 import { scorePlatform } from '../../scoring/score.ts';
 import type { TimelineSeries } from '../components/score-timeline.types.ts';
-import { type PlatformTimeline, replayPlatform } from './timeline.ts';
+import { replayPlatform } from './timeline.ts';
 
 export interface VendorSummary {
   id: string;

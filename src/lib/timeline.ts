@@ -10,25 +10,8 @@ import type {
   StatusId,
   StatusValues,
 } from '../../scoring/schema.ts';
+import type { PlatformTimeline, TimelinePoint } from '../../scoring/score.schema.ts';
 import { type PlatformWeights, scorePlatform } from '../../scoring/score.ts';
-
-/** The scores after one upstream commit. */
-export interface TimelinePoint {
-  date: string;
-  commit: string;
-  pr: number | null;
-  /** Cells this commit changed on this platform. */
-  changes: number;
-  /** Vendor id → score; only vendors that had at least one cell at that point. */
-  scores: Record<string, number>;
-}
-
-export interface PlatformTimeline {
-  platform: PlatformId;
-  /** Every vendor that ever appeared, with the name history used last. */
-  vendors: { id: string; name: string }[];
-  points: TimelinePoint[];
-}
 
 /**
  * Splits entries into commits in order of first appearance (upstream's commit order); dates with

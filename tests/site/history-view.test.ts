@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import statusesFile from '../../data/statuses.json' with { type: 'json' };
 import type { PlatformMatrix } from '../../scoring/schema.ts';
+import type { PlatformTimeline } from '../../scoring/score.schema.ts';
 import { statusCatalog } from '../../scoring/statuses.ts';
 import { coverageByStatus, coveringCount } from '../../src/lib/coverage.ts';
 import { paginate, summarise } from '../../src/lib/history-view.ts';
-import type { PlatformTimeline } from '../../src/lib/timeline.ts';
 
 const point = (date: string, scores: Record<string, number>) => ({
   date,
