@@ -3,8 +3,8 @@
  * serves it on the loopback interface only (never 0.0.0.0: this is a local preview).
  */
 import { join } from 'node:path';
-import { type CliSpec, EXIT, runCli, stringFlag, UsageError } from './lib/cli-kit.ts';
 import { buildSite, root, run } from './build.ts';
+import { type CliSpec, EXIT, runCli, stringFlag, UsageError } from './lib/cli-kit.ts';
 import { checkFreshness } from './site-freshness.ts';
 
 const HOST = '127.0.0.1';
