@@ -3,7 +3,7 @@
  * Pure functions over validated data; the CLI, the site and the "your own weights" page all call these.
  */
 import { matrixRows } from './rows.ts';
-import type { PlatformMatrix, StatusValues } from './schema.ts';
+import type { Category, PlatformMatrix, StatusValues } from './schema.ts';
 import type { VendorScore } from './score.schema.ts';
 
 export type { VendorScore };
@@ -25,13 +25,58 @@ export function cellPoints(
   return values[status] * weight;
 }
 
+/** The highest value any status earns (what "Yes" earns). */
+function bestValue(values: StatusValues): number {
+  return Math.max(...Object.values(values));
+}
+
+/**
+ * A category's weight: the sum of its sub-categories' weights, rounded like a score. Every page
+ * that shows a category's weight calls this.
+ */
+export function categoryWeight(category: Category, weights: PlatformWeights): number {
+  return roundScore(category.subCategories.reduce((s, sub) => s + (weights[sub.id] ?? 0), 0));
+}
+
+/** Points one vendor earns in one category, and the most it could earn there. */
+export interface CategoryCoverage {
+  /** Σ statusValue × weight over the vendor's cells in the category, rounded to 0.01. */
+  earned: number;
+  /** What the best status on every row of the category would earn, rounded to 0.01. */
+  possible: number;
+}
+
+/**
+ * One vendor's coverage of one category, by the same formula as its score: the categories'
+ * `earned` add up to the vendor's score (up to rounding).
+ *
+ * @example categoryCoverage(matrix.categories[0], 'elastic', weights.platforms.linux, weights.statusValues)
+ */
+export function categoryCoverage(
+  category: Category,
+  vendorId: string,
+  weights: PlatformWeights,
+  values: StatusValues,
+): CategoryCoverage {
+  const best = bestValue(values);
+  let earned = 0;
+  let possible = 0;
+  for (const sub of category.subCategories) {
+    const weight = weights[sub.id] ?? 0;
+    possible += best * weight;
+    const cell = sub.cells[vendorId];
+    if (cell) earned += cellPoints(cell.status, weight, values);
+  }
+  return { earned: roundScore(earned), possible: roundScore(possible) };
+}
+
 /** The score a vendor with "Yes" everywhere would reach. */
 export function maxScore(
   matrix: PlatformMatrix,
   weights: PlatformWeights,
   values: StatusValues,
 ): number {
-  const best = Math.max(...Object.values(values));
+  const best = bestValue(values);
   return roundScore(
     matrixRows(matrix).reduce((sum, { sub }) => sum + best * (weights[sub.id] ?? 0), 0),
   );

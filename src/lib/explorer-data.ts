@@ -5,7 +5,8 @@
  */
 import type { Dataset } from '../../scoring/dataset.ts';
 import type { PlatformId, StatusId } from '../../scoring/schema.ts';
-import { categoryWeight, vendorColumns } from './matrix.ts';
+import { categoryWeight } from '../../scoring/score.ts';
+import { vendorColumns } from './matrix.ts';
 import { statusRank } from './status.ts';
 
 export interface ExplorerStatus {

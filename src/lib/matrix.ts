@@ -12,7 +12,7 @@ import type {
   Vendor,
   WeightsFile,
 } from '../../scoring/schema.ts';
-import { roundScore, scorePlatform, type VendorScore } from '../../scoring/score.ts';
+import { scorePlatform, type VendorScore } from '../../scoring/score.ts';
 import { PROJECT_REPO_URL } from './site.ts';
 
 /**
@@ -43,16 +43,6 @@ export function vendorColumns(matrix: PlatformMatrix, weights: WeightsFile): Ven
     const score = byId.get(vendor.id);
     return score ? [{ vendor, score }] : [];
   });
-}
-
-/** A category's weight is the sum of its sub-categories' weights (what full coverage earns). */
-export function categoryWeight(
-  category: PlatformMatrix['categories'][number],
-  platformWeights: Readonly<Record<string, number>>,
-): number {
-  return roundScore(
-    category.subCategories.reduce((s, sub) => s + (platformWeights[sub.id] ?? 0), 0),
-  );
 }
 
 /**

@@ -4,11 +4,11 @@
  */
 import type { Dataset } from '../../scoring/dataset.ts';
 import { PLATFORM_IDS, type PlatformId, type StatusId, type Vendor } from '../../scoring/schema.ts';
-import { cellPoints, roundScore, type VendorScore } from '../../scoring/score.ts';
+import { categoryCoverage, type VendorScore } from '../../scoring/score.ts';
 import { vendorColumns } from './matrix.ts';
 import { replayPlatform } from './timeline.ts';
 
-export interface CategoryCoverage {
+export interface VendorCategoryCoverage {
   id: string;
   name: string;
   earned: number;
@@ -41,7 +41,7 @@ export interface VendorPlatform {
   vendor: Vendor;
   score: VendorScore;
   vendorsOnPlatform: number;
-  categories: CategoryCoverage[];
+  categories: VendorCategoryCoverage[];
   /** Cells whose status earns no points (no, pending response), heaviest weight first. */
   gaps: CellRef[];
   /** Cells that carry a reason (partial coverage and the like). */
@@ -71,23 +71,20 @@ export function vendorSummaries(data: Dataset): VendorSummary[] {
     const columns = vendorColumns(matrix, data.weights);
     const timeline = replayPlatform(data.history.entries, platform, weights, values);
     for (const { vendor, score } of columns) {
-      const categories: CategoryCoverage[] = [];
+      const categories: VendorCategoryCoverage[] = [];
       const gaps: CellRef[] = [];
       const reasoned: CellRef[] = [];
       for (const category of matrix.categories) {
-        const coverage: CategoryCoverage = {
+        const coverage: VendorCategoryCoverage = {
           id: category.id,
           name: category.name,
-          earned: 0,
-          possible: 0,
+          ...categoryCoverage(category, vendor.id, weights, values),
           counts: {},
         };
         for (const sub of category.subCategories) {
           const cell = sub.cells[vendor.id];
           const weight = weights[sub.id] ?? 0;
-          coverage.possible += weight * Math.max(...Object.values(values));
           if (!cell) continue;
-          coverage.earned += cellPoints(cell.status, weight, values);
           coverage.counts[cell.status] = (coverage.counts[cell.status] ?? 0) + 1;
           const ref: CellRef = {
             subCategoryId: sub.id,
@@ -100,8 +97,6 @@ export function vendorSummaries(data: Dataset): VendorSummary[] {
           if (values[cell.status] === 0) gaps.push(ref);
           if (cell.reason) reasoned.push(ref);
         }
-        coverage.earned = roundScore(coverage.earned);
-        coverage.possible = roundScore(coverage.possible);
         categories.push(coverage);
       }
       gaps.sort((a, b) => b.weight - a.weight);
