@@ -1,7 +1,9 @@
 /**
  * The shape of a rules file (`generators/evidence/rules/<format>.json`): which events of one input
  * format are telemetry of which Linux sub-category, where each fact lives in them, which facts
- * tie an event to a manifest action, and which facts the sub-category requires.
+ * tie an event to a manifest action, and which facts the sub-category requires. A format whose
+ * events carry another format's fields (CSV exports of ECS events) holds no rules of its own but
+ * says which format it derives them from and how its columns are named.
  */
 import { z } from 'zod';
 import { SubCategoryIdSchema } from '../manifest.schema.ts';
@@ -112,3 +114,25 @@ export const RuleSetSchema = z.strictObject({
   rules: z.array(RuleSchema).min(1),
 });
 export type RuleSet = z.infer<typeof RuleSetSchema>;
+
+/**
+ * A format that carries another format's fields, possibly under other names (a SIEM's CSV export
+ * of ECS events): its rules are the base format's rules with every field path renamed. Each rule
+ * thus has one home, the base file.
+ */
+export const DerivedRuleSetSchema = z.strictObject({
+  schemaVersion: z.literal(1),
+  format: z.enum(INPUT_FORMATS),
+  /** What produces captures in this format. */
+  about: z.string().min(1),
+  derivedFrom: z.strictObject({
+    /** The format whose rules apply; it must have rules of its own. */
+    format: z.enum(INPUT_FORMATS),
+    /**
+     * Base field path → the name this format gives it (a column header). Fields not listed keep
+     * their base name, so an export whose columns are ECS dotted names maps nothing.
+     */
+    columns: z.record(FieldPath, FieldPath),
+  }),
+});
+export type DerivedRuleSet = z.infer<typeof DerivedRuleSetSchema>;

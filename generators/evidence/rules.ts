@@ -13,7 +13,15 @@ import { extractFact } from './facts.ts';
 import type { InputFormat } from './readers/capture.ts';
 import { INPUT_FORMATS } from './readers/capture.ts';
 import { compileField, type Doc, type FieldGetter } from './readers/fields.ts';
-import { type FactName, type Rule, type RuleSet, RuleSetSchema } from './rules.schema.ts';
+import {
+  type DerivedRuleSet,
+  DerivedRuleSetSchema,
+  type FactName,
+  type FactSource,
+  type Rule,
+  type RuleSet,
+  RuleSetSchema,
+} from './rules.schema.ts';
 
 export const RULES_DIR = fileURLToPath(new URL('./rules/', import.meta.url));
 const DATA_DIR = fileURLToPath(new URL('../../data/', import.meta.url));
@@ -260,8 +268,92 @@ export async function linuxSubCategories(dataDir = DATA_DIR): Promise<string[]> 
 }
 
 /**
- * Loads `rules/<format>.json` for every input format. Throws `DataValidationError` listing every
- * problem in every file.
+ * The rules of a derived format: the base format's rules with each field path renamed through
+ * `columns` and each id carrying the derived format's prefix (`ecs-dns-query` → `csv-dns-query`).
+ * @example deriveRuleSet(ecsRules, { ...csvFile, derivedFrom: { format: 'ecs', columns: {} } })
+ */
+export function deriveRuleSet(base: RuleSet, derived: DerivedRuleSet): RuleSet {
+  const { columns } = derived.derivedFrom;
+  const rename = (field: string) => columns[field] ?? field;
+  const source = (s: FactSource): FactSource => {
+    if (typeof s === 'string') return rename(s);
+    const { field, relativeTo, bits, ...rest } = s;
+    return {
+      ...rest,
+      ...(field === undefined ? {} : { field: rename(field) }),
+      ...(relativeTo === undefined ? {} : { relativeTo: rename(relativeTo) }),
+      ...(bits === undefined
+        ? {}
+        : { bits: Object.fromEntries(Object.entries(bits).map(([f, bit]) => [rename(f), bit])) }),
+    };
+  };
+  const basePrefix = `${base.format}-`;
+  return {
+    schemaVersion: derived.schemaVersion,
+    format: derived.format,
+    about: derived.about,
+    strings: base.strings,
+    rules: base.rules.map((rule) => ({
+      ...rule,
+      id: `${derived.format}-${rule.id.startsWith(basePrefix) ? rule.id.slice(basePrefix.length) : rule.id}`,
+      when: Object.fromEntries(Object.entries(rule.when).map(([f, v]) => [rename(f), v])),
+      facts: Object.fromEntries(
+        Object.entries(rule.facts).map(([name, sources]) => [name, sources?.map(source)]),
+      ),
+    })),
+  };
+}
+
+/** One rules file read and checked: its own rules, or the base it derives them from. */
+type LoadedFile =
+  | { file: string; own: RuleSet }
+  | { file: string; derived: DerivedRuleSet }
+  | { file: string; issues: DataIssue[] };
+
+async function loadFile(
+  dir: string,
+  format: InputFormat,
+  known: ReadonlySet<string>,
+): Promise<LoadedFile> {
+  const file = join(dir, `${format}.json`);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return {
+      file,
+      issues: [{ file, message: 'the rules file cannot be read; it ships with the tool.' }],
+    };
+  }
+  const json = parseJsonText(text, file);
+  if (!json.ok) return { file, issues: json.issues };
+  const value = json.value;
+  const isDerived = typeof value === 'object' && value !== null && 'derivedFrom' in value;
+  let found: string;
+  let loaded: LoadedFile;
+  if (isDerived) {
+    const parsed = parseData(DerivedRuleSetSchema, value, file);
+    if (!parsed.ok) return { file, issues: parsed.issues };
+    found = parsed.data.format;
+    loaded = { file, derived: parsed.data };
+  } else {
+    const parsed = parseRuleSet(value, file, known);
+    if (!parsed.ok) return { file, issues: parsed.issues };
+    found = parsed.rules.format;
+    loaded = { file, own: parsed.rules };
+  }
+  if (found !== format) {
+    return {
+      file,
+      issues: [{ file, path: 'format', message: `the file is for "${found}", not "${format}".` }],
+    };
+  }
+  return loaded;
+}
+
+/**
+ * Loads `rules/<format>.json` for every input format, deriving the rules of a format whose file
+ * names a base format. Throws `DataValidationError` listing every problem in every file.
  */
 export async function loadRuleSets(
   options: { dir?: string; dataDir?: string } = {},
@@ -269,36 +361,37 @@ export async function loadRuleSets(
   const dir = options.dir ?? RULES_DIR;
   const known = new Set(await linuxSubCategories(options.dataDir ?? DATA_DIR));
   const issues: DataIssue[] = [];
+  const files = new Map<InputFormat, LoadedFile>();
+  for (const format of INPUT_FORMATS) files.set(format, await loadFile(dir, format, known));
   const out = {} as RuleSets;
-  for (const format of INPUT_FORMATS) {
-    const file = join(dir, `${format}.json`);
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch {
-      issues.push({ file, message: 'the rules file cannot be read; it ships with the tool.' });
+  for (const [format, loaded] of files) {
+    if ('issues' in loaded) {
+      issues.push(...loaded.issues);
       continue;
     }
-    const json = parseJsonText(text, file);
-    if (!json.ok) {
-      issues.push(json.issue);
-      continue;
+    let rules: RuleSet;
+    if ('own' in loaded) rules = loaded.own;
+    else {
+      const baseFormat = loaded.derived.derivedFrom.format;
+      const base = files.get(baseFormat);
+      if (base === undefined || !('own' in base)) {
+        if (base !== undefined && 'issues' in base) continue; // reported with the base file
+        issues.push({
+          file: loaded.file,
+          path: 'derivedFrom.format',
+          message: `"${baseFormat}" has no rules of its own to derive from; name a format whose file lists rules.`,
+        });
+        continue;
+      }
+      const result = parseRuleSet(deriveRuleSet(base.own, loaded.derived), loaded.file, known);
+      if (!result.ok) {
+        issues.push(...result.issues);
+        continue;
+      }
+      rules = result.rules;
     }
-    const result = parseRuleSet(json.value, file, known);
-    if (!result.ok) {
-      issues.push(...result.issues);
-      continue;
-    }
-    if (result.rules.format !== format) {
-      issues.push({
-        file,
-        path: 'format',
-        message: `the file is for "${result.rules.format}", not "${format}".`,
-      });
-      continue;
-    }
-    const percent = result.rules.strings === 'percent';
-    out[format] = result.rules.rules.map((r) => compile(r, percent));
+    const percent = rules.strings === 'percent';
+    out[format] = rules.rules.map((r) => compile(r, percent));
   }
   if (issues.length > 0) throw new DataValidationError(issues);
   return out;

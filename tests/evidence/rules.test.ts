@@ -3,10 +3,19 @@
  * and a broken rules file must be reported with every problem located. A hand-written
  * Elastic-style ECS capture must be classified into the right sub-categories.
  */
-import { resolve } from 'node:path';
+
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { matchCaptures } from '../../generators/evidence/matcher.ts';
-import { linuxSubCategories, loadRuleSets, parseRuleSet } from '../../generators/evidence/rules.ts';
+import type { RuleSet } from '../../generators/evidence/rules.schema.ts';
+import {
+  deriveRuleSet,
+  linuxSubCategories,
+  loadRuleSets,
+  parseRuleSet,
+} from '../../generators/evidence/rules.ts';
 import { formatIssue } from '../../scoring/issues.ts';
 
 const HANDMADE = resolve(import.meta.dirname, '../fixtures/evidence/handmade');
@@ -36,6 +45,85 @@ describe('shipped rules', () => {
       'file-header-bytes',
       'file-size',
     ]);
+  });
+});
+
+describe('derived rules', () => {
+  it('give CSV the ECS rules, each under a csv- id, reading the columns named like ECS fields', async () => {
+    const rules = await loadRuleSets();
+    expect(rules.csv.map((r) => r.id)).toEqual(rules.ecs.map((r) => r.id.replace(/^ecs-/, 'csv-')));
+    const strip = ({ id: _id, conditions: _c, ...rest }: (typeof rules.csv)[number]) => rest;
+    expect(rules.csv.map(strip)).toEqual(rules.ecs.map(strip));
+  });
+
+  it('rename every field path through the declared column mapping', () => {
+    const base: RuleSet = {
+      schemaVersion: 1,
+      format: 'ecs',
+      about: 'x',
+      strings: 'plain',
+      rules: [
+        {
+          id: 'ecs-memfd',
+          subCategory: 'memory-backed-file-creation',
+          description: 'x',
+          when: { 'event.action': ['memfd_create'] },
+          facts: {
+            pid: ['process.pid'],
+            memfdFlags: [{ bits: { 'process.Ext.memfd.flag.cloexec': 1 } }],
+            path: [{ field: 'file.path', relativeTo: 'process.working_directory' }],
+          },
+          collect: [],
+          keys: ['pid'],
+          required: ['memfdFlags'],
+        },
+      ],
+    };
+    const derived = deriveRuleSet(base, {
+      schemaVersion: 1,
+      format: 'csv',
+      about: 'y',
+      derivedFrom: {
+        format: 'ecs',
+        columns: {
+          'event.action': 'Action',
+          'process.pid': 'PID',
+          'file.path': 'Path',
+          'process.working_directory': 'CWD',
+          'process.Ext.memfd.flag.cloexec': 'Cloexec',
+        },
+      },
+    });
+    expect(derived.rules[0]).toMatchObject({
+      id: 'csv-memfd',
+      when: { Action: ['memfd_create'] },
+      facts: {
+        pid: ['PID'],
+        memfdFlags: [{ bits: { Cloexec: 1 } }],
+        path: [{ field: 'Path', relativeTo: 'CWD' }],
+      },
+    });
+  });
+
+  it('fail with the file and path when the base format has no rules of its own', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'etm-rules-'));
+    try {
+      const derived = (format: string, from: string) =>
+        JSON.stringify({
+          schemaVersion: 1,
+          format,
+          about: 'x',
+          derivedFrom: { format: from, columns: {} },
+        });
+      writeFileSync(join(dir, 'ecs.json'), derived('ecs', 'csv'));
+      writeFileSync(join(dir, 'csv.json'), derived('csv', 'ecs'));
+      writeFileSync(join(dir, 'laurel.json'), derived('laurel', 'laurel'));
+      await expect(loadRuleSets({ dir })).rejects.toThrow(
+        `${join(dir, 'ecs.json')} → derivedFrom.format: "csv" has no rules of its own to derive from; name a format whose file lists rules.`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
