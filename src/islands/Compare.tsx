@@ -4,6 +4,8 @@
  * keeps it in sync with the reader's choice.
  */
 import { useEffect, useId, useMemo, useState } from 'react';
+import { MatrixCell } from '../components/MatrixCell.tsx';
+import { cellId, cellView } from '../lib/cell.ts';
 import {
   compareQuery,
   MAX_COMPARE,
@@ -140,17 +142,17 @@ export default function Compare({ platforms, vendors, initial }: Props) {
                             </th>
                             {cols.map(({ vendor, i }) => {
                               const rank = row.cells[i] ?? -1;
-                              const s = p.statuses[rank];
-                              return s ? (
-                                <td key={vendor.id} data-rank={rank}>
-                                  <a href={`/${p.platform.id}/#${row.id}--${vendor.id}`}>
-                                    <span aria-hidden="true">{s.symbol}</span> {s.label}
-                                  </a>
-                                </td>
-                              ) : (
-                                <td key={vendor.id} className="empty">
-                                  not listed
-                                </td>
+                              return (
+                                <MatrixCell
+                                  key={vendor.id}
+                                  view={cellView({
+                                    status: p.statuses[rank],
+                                    rank,
+                                    href: `/${p.platform.id}/#${cellId(row.id, vendor.id)}`,
+                                    reason: row.reasons.includes(i),
+                                    evidence: row.evidence.includes(i),
+                                  })}
+                                />
                               );
                             })}
                           </tr>

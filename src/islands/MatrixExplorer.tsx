@@ -11,6 +11,8 @@ import {
   useTable,
 } from '@tanstack/react-table';
 import { Fragment, useEffect, useId, useMemo, useState } from 'react';
+import { MatrixCell } from '../components/MatrixCell.tsx';
+import { cellId, cellView } from '../lib/cell.ts';
 import type { ExplorerData, ExplorerRow } from '../lib/explorer-data.ts';
 import { type ExportView, viewToCsv, viewToJson } from '../lib/export.ts';
 import {
@@ -469,25 +471,18 @@ export default function MatrixExplorer({ data, staticId }: Props) {
                           {row.name} <span className="muted">({row.weight})</span>
                         </th>
                         {vendorColumns.map(({ vendor, index }) => {
-                          const status = data.statuses[row.cells[index] ?? -1];
-                          if (!status)
-                            return (
-                              <td key={vendor.id} className="empty">
-                                not listed
-                              </td>
-                            );
+                          const rank = row.cells[index] ?? -1;
                           return (
-                            <td key={vendor.id} data-rank={row.cells[index]}>
-                              <a href={`#${row.id}--${vendor.id}`}>
-                                <span aria-hidden="true">{status.symbol}</span> {status.label}
-                                {row.reasons.includes(index) && (
-                                  <span className="note">(reason)</span>
-                                )}
-                                {row.evidence.includes(index) && (
-                                  <span className="note">(evidence)</span>
-                                )}
-                              </a>
-                            </td>
+                            <MatrixCell
+                              key={vendor.id}
+                              view={cellView({
+                                status: data.statuses[rank],
+                                rank,
+                                href: `#${cellId(row.id, vendor.id)}`,
+                                reason: row.reasons.includes(index),
+                                evidence: row.evidence.includes(index),
+                              })}
+                            />
                           );
                         })}
                       </tr>

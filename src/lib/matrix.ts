@@ -1,34 +1,17 @@
 /**
- * The matrix as pages and the island draw it: rows grouped by category with weights, vendors
- * with their scores, and the per-cell permalink id. Pure functions over the validated dataset.
+ * The matrix as pages draw it: vendors with their scores, each cell's history, and the links a
+ * cell's detail panel offers. Pure functions over the validated dataset.
  */
-import { matrixRows } from '../../scoring/dataset.ts';
 import type {
-  Cell,
   HistoryEntry,
   PlatformId,
   PlatformMatrix,
-  StatusId,
   Vendor,
   WeightsFile,
 } from '../../scoring/schema.ts';
 import { scorePlatform, type VendorScore } from '../../scoring/score.ts';
+import { cellId } from './cell.ts';
 import { PROJECT_REPO_URL } from './site.ts';
-
-/**
- * The fragment id of one cell's detail: `<subCategoryId>--<vendorId>`. Ids are slugs with single
- * hyphens, so the double hyphen separates them unambiguously.
- */
-export function cellId(subCategoryId: string, vendorId: string): string {
-  return `${subCategoryId}--${vendorId}`;
-}
-
-/** Reverses `cellId`; undefined for fragments that are not cell ids. */
-export function parseCellId(id: string): { subCategoryId: string; vendorId: string } | undefined {
-  const parts = id.split('--');
-  if (parts.length !== 2 || !parts[0] || !parts[1]) return undefined;
-  return { subCategoryId: parts[0], vendorId: parts[1] };
-}
 
 export interface VendorColumn {
   vendor: Vendor;
@@ -85,22 +68,4 @@ export function disputeUrl(platform: PlatformId, subCategoryId: string, vendorId
 export function evidenceUrl(ref: string): string {
   const [path, anchor] = ref.split('#', 2);
   return `${PROJECT_REPO_URL}/blob/main/data/${path ?? ref}${anchor ? `#${anchor}` : ''}`;
-}
-
-/** Rows in reading order with their category, for pages that walk the matrix flat. */
-export { matrixRows };
-
-/** The status of a vendor's cell, or undefined when the vendor is not in this row. */
-export function cellOf(
-  sub: PlatformMatrix['categories'][number]['subCategories'][number],
-  vendorId: string,
-): Cell | undefined {
-  return sub.cells[vendorId];
-}
-
-/** Counts cells per status, in catalog order, for coverage summaries. */
-export function countStatuses(cells: readonly (Cell | undefined)[]): Map<StatusId, number> {
-  const out = new Map<StatusId, number>();
-  for (const cell of cells) if (cell) out.set(cell.status, (out.get(cell.status) ?? 0) + 1);
-  return out;
 }

@@ -5,6 +5,7 @@
 import type { Dataset } from '../../scoring/dataset.ts';
 import { PLATFORM_IDS, type PlatformId, type StatusId, type Vendor } from '../../scoring/schema.ts';
 import { categoryCoverage, type VendorScore } from '../../scoring/score.ts';
+import { reasonText } from './cell.ts';
 import { vendorColumns } from './matrix.ts';
 import { replayPlatform } from './timeline.ts';
 
@@ -44,8 +45,11 @@ export interface VendorPlatform {
   categories: VendorCategoryCoverage[];
   /** Cells whose status earns no points (no, pending response), heaviest weight first. */
   gaps: CellRef[];
-  /** Cells that carry a reason (partial coverage and the like). */
-  reasoned: CellRef[];
+  /**
+   * Cells whose status takes a reason (partial coverage and the like), with the reason or
+   * `NO_REASON_GIVEN` when upstream gave none.
+   */
+  reasoned: (CellRef & { reason: string })[];
   /** One point per upstream commit that changed this vendor's score or rank. */
   rankHistory: RankPoint[];
 }
@@ -69,11 +73,16 @@ export function vendorSummaries(data: Dataset): VendorSummary[] {
     const weights = data.weights.platforms[platform];
     const values = data.weights.statusValues;
     const columns = vendorColumns(matrix, data.weights);
+    const statusOf = (id: StatusId) => {
+      const status = data.statuses.byId.get(id);
+      if (!status) throw new Error(`Status "${id}" is missing from data/statuses.json.`);
+      return status;
+    };
     const timeline = replayPlatform(data.history.entries, platform, weights, values);
     for (const { vendor, score } of columns) {
       const categories: VendorCategoryCoverage[] = [];
       const gaps: CellRef[] = [];
-      const reasoned: CellRef[] = [];
+      const reasoned: (CellRef & { reason: string })[] = [];
       for (const category of matrix.categories) {
         const coverage: VendorCategoryCoverage = {
           id: category.id,
@@ -95,7 +104,8 @@ export function vendorSummaries(data: Dataset): VendorSummary[] {
             ...(cell.reason ? { reason: cell.reason } : {}),
           };
           if (values[cell.status] === 0) gaps.push(ref);
-          if (cell.reason) reasoned.push(ref);
+          const reason = reasonText(cell.reason, statusOf(cell.status));
+          if (reason) reasoned.push({ ...ref, reason });
         }
         categories.push(coverage);
       }

@@ -18,6 +18,8 @@ const XSS_REASON = '</p><script>alert("reason")</script>';
 let work: string;
 let dist: string;
 let matrix: PlatformMatrix;
+/** A Partially cell the build gets without a reason. */
+let unreasoned: { id: string; vendorId: string };
 
 function build(dataDir: string, outDir: string) {
   return spawnSync(join(root, 'node_modules/.bin/astro'), ['build', '--outDir', outDir], {
@@ -48,6 +50,12 @@ beforeAll(async () => {
   vendor.name = XSS_NAME;
   cell.status = 'partially';
   cell.reason = XSS_REASON;
+  const sub = matrix.categories[0]?.subCategories[1];
+  const other = Object.entries(sub?.cells ?? {}).find(([id]) => id !== vendor.id);
+  if (!sub || !other)
+    throw new Error('The linux matrix in data/ has no second row with two cells.');
+  sub.cells[other[0]] = { status: 'partially' };
+  unreasoned = { id: `${sub.id}--${other[0]}`, vendorId: other[0] };
   await writeFile(file, JSON.stringify(matrix));
   dist = join(work, 'dist');
   const result = build(data, dist);
@@ -92,6 +100,33 @@ describe('the built site', () => {
           expect(html).toContain(`id="${id}" class="cell-detail"`);
         }
       }
+    }
+  });
+
+  it('says "no reason given upstream" for a Partially cell without a reason', async () => {
+    const linux = await page('linux');
+    const start = linux.indexOf(`id="${unreasoned.id}" class="cell-detail"`);
+    const panel = linux.slice(start, linux.indexOf('</div>', start));
+    expect(start).toBeGreaterThan(0);
+    expect(panel).toContain('<p>Reason: no reason given upstream</p>');
+    const vendorPage = await page(`vendors/${unreasoned.vendorId}`);
+    expect(vendorPage.includes(`href="/linux/#${unreasoned.id}"`)).toBe(true);
+    expect(/<dd[^>]*>no reason given upstream<\/dd>/.test(vendorPage)).toBe(true);
+  });
+
+  it('draws a cell with the same markup in the static table and in the comparison', async () => {
+    const cell = /<td data-rank="\d+"><a href="([^"]+)"[^>]*>.*?<\/a><\/td>/g;
+    const linux = new Map(
+      [...(await page('linux')).matchAll(cell)].map((m) => [m[1] ?? '', m[0]] as const),
+    );
+    const compared = [...(await page('compare')).matchAll(cell)].filter((m) =>
+      m[1]?.startsWith('/linux/#'),
+    );
+    expect(compared.length).toBeGreaterThan(50);
+    expect(compared.some((m) => m[0].includes('class="note"'))).toBe(true);
+    for (const m of compared) {
+      const id = m[1]?.slice('/linux/'.length) ?? '';
+      expect(m[0].replace(`href="/linux/${id}"`, `href="${id}"`), id).toBe(linux.get(id));
     }
   });
 

@@ -1,0 +1,76 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { createElement } from 'react';
+import { renderToStaticMarkup } from 'react-dom/server';
+import { describe, expect, it } from 'vitest';
+import { StatusesFileSchema } from '../../scoring/schema.ts';
+import { MatrixCell } from '../../src/components/MatrixCell.tsx';
+import { type CellInput, cellView, NO_REASON_GIVEN, reasonText } from '../../src/lib/cell.ts';
+
+const statuses = StatusesFileSchema.parse(
+  JSON.parse(readFileSync(resolve(import.meta.dirname, '../../data/statuses.json'), 'utf8')),
+).statuses;
+const partially = { label: 'Partially', symbol: '⚠️' };
+const input = (over: Partial<CellInput> = {}): CellInput => ({
+  status: partially,
+  rank: 2,
+  href: '#dns-query--acme',
+  reason: false,
+  evidence: false,
+  ...over,
+});
+const html = (over: Partial<CellInput> = {}) =>
+  renderToStaticMarkup(createElement(MatrixCell, { view: cellView(input(over)) }));
+
+describe('cellView', () => {
+  it('draws symbol and label as one text run and names the link without the symbol', () => {
+    expect(cellView(input())).toEqual({
+      kind: 'listed',
+      href: '#dns-query--acme',
+      rank: 2,
+      text: '⚠️ Partially',
+      name: 'Partially',
+      notes: [],
+    });
+  });
+
+  it('marks a reason and evidence in the text and in the accessible name', () => {
+    const view = cellView(input({ reason: true, evidence: true }));
+    expect(view).toMatchObject({
+      name: 'Partially (reason) (evidence)',
+      notes: ['(reason)', '(evidence)'],
+    });
+  });
+
+  it('says "not listed" when the vendor has no cell in the row', () => {
+    expect(cellView(input({ status: undefined }))).toEqual({ kind: 'absent', text: 'not listed' });
+  });
+});
+
+describe('MatrixCell (the islands’ cell)', () => {
+  it('renders the markup the static table renders', () => {
+    expect(html({ reason: true })).toBe(
+      '<td data-rank="2"><a href="#dns-query--acme" aria-label="Partially (reason)">⚠️ Partially<span class="note">(reason)</span></a></td>',
+    );
+    expect(html({ status: undefined })).toBe('<td class="empty">not listed</td>');
+  });
+});
+
+describe('reasonText', () => {
+  it('shows the reason a cell carries', () => {
+    expect(reasonText('Only on kernel 5.8+', { takesReason: true })).toBe('Only on kernel 5.8+');
+  });
+
+  it('says "no reason given upstream" for every status that takes a reason, when none was given', () => {
+    const taking = statuses.filter((s) => s.takesReason);
+    expect(taking.map((s) => s.id)).toContain('partially');
+    for (const status of taking)
+      expect(reasonText(undefined, status), status.id).toBe(NO_REASON_GIVEN);
+    expect(NO_REASON_GIVEN).toBe('no reason given upstream');
+  });
+
+  it('shows nothing for a status that takes no reason', () => {
+    for (const status of statuses.filter((s) => !s.takesReason))
+      expect(reasonText(undefined, status), status.id).toBeUndefined();
+  });
+});
