@@ -79,7 +79,7 @@ const code = await runCli(spec, process.argv.slice(2), async (cli, io) => {
     const json = parseJsonText(text, weightsFile);
     const result = json.ok
       ? applyWeightOverrides(weights, data.matrices, json.value, weightsFile)
-      : { ok: false as const, issues: [json.issue] };
+      : { ok: false as const, issues: json.issues };
     if (!result.ok) {
       printIssues(
         io,

@@ -218,9 +218,9 @@ async function readValidated<S extends z.ZodType>(
   locate?: (raw: unknown) => Locator,
 ): Promise<z.infer<S> | undefined> {
   const file = join(dir, name);
-  const json = await readJsonFile(file, file, read);
+  const json = await readJsonFile(file, file, read, locate);
   if (!json.ok) {
-    issues.push(json.issue);
+    issues.push(...json.issues);
     return undefined;
   }
   const parsed = parseData(schema, json.value, file, locate?.(json.value));

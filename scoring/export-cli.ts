@@ -1,7 +1,14 @@
 /** `npm run data:export`: writes data/ back in upstream's EDR-Telemetry format. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { type CliSpec, EXIT, printIssues, runCli, stringFlag, UsageError } from '../scripts/lib/cli-kit.ts';
+import {
+  type CliSpec,
+  EXIT,
+  printIssues,
+  runCli,
+  stringFlag,
+  UsageError,
+} from '../scripts/lib/cli-kit.ts';
 import { loadDataset } from './dataset.ts';
 import { DataValidationError } from './issues.ts';
 import { exportUpstream } from './upstream/export.ts';

@@ -52,6 +52,11 @@ export const StatusDefinitionSchema = z.strictObject({
   description: NonBlankText,
   /** Whether a cell with this status may carry a free-text reason (partial coverage and the like). */
   takesReason: z.boolean(),
+  /**
+   * Whether a cell with this status must say why (Partially: a reader cannot tell what part is
+   * covered otherwise). A cell without one is a defect unless a correction lists it.
+   */
+  requiresReason: z.boolean(),
 });
 export type StatusDefinition = z.infer<typeof StatusDefinitionSchema>;
 
@@ -77,6 +82,13 @@ export const StatusesFileSchema = z
           code: 'custom',
           path: ['statuses', i, 'id'],
           message: `status "${s.id}" is defined twice`,
+        });
+      }
+      if (s.requiresReason && !s.takesReason) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['statuses', i, 'requiresReason'],
+          message: `status "${s.id}" requires a reason but takes none`,
         });
       }
     });
@@ -320,6 +332,11 @@ export const CorrectionSchema = z.strictObject({
       vendor: NonBlankText,
     }),
     z.strictObject({ type: z.literal('rename-status'), from: z.string(), to: NonBlankText }),
+    z.strictObject({
+      type: z.literal('keep-without-reason'),
+      subCategory: NonBlankText,
+      vendor: NonBlankText,
+    }),
   ]),
 });
 export type Correction = z.infer<typeof CorrectionSchema>;

@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { DataIssue } from '../issues.ts';
+import type { DataIssue, Locator } from '../issues.ts';
 import { parseData } from '../issues.ts';
 import { parseJsonText, type ReadText, readUtf8 } from '../json-file.ts';
 import type { PlatformId } from '../schema.ts';
@@ -13,6 +13,8 @@ import type { PlatformId } from '../schema.ts';
 export const CATEGORY_KEY = 'Telemetry Feature Category';
 export const SUB_CATEGORY_KEY = 'Sub-Category';
 export const MITRE_KEY = 'MITRE ATT&CK Mappings';
+/** Keys of a row that are not vendor columns (the misspelt category key included). */
+const NON_VENDOR_KEYS = new Set([CATEGORY_KEY, SUB_CATEGORY_KEY, MITRE_KEY]);
 
 /** Upstream's file-name suffix and weights key per platform. */
 export const UPSTREAM_PLATFORMS: Record<
@@ -61,6 +63,30 @@ const WeightsSchema = z.object({
   weights: z.record(z.string(), z.record(z.string(), z.unknown())),
 });
 
+/**
+ * Names the row of a path into one of upstream's row files: its 1-based number and sub-category,
+ * and the vendor when the path ends at one of the row's vendor keys.
+ */
+function rowLocator(value: unknown): Locator {
+  return (path) => {
+    const index = path[0];
+    if (typeof index !== 'number' || !Array.isArray(value)) return {};
+    const row: unknown = value[index];
+    const name =
+      typeof row === 'object' &&
+      row !== null &&
+      typeof (row as Record<string, unknown>)[SUB_CATEGORY_KEY] === 'string'
+        ? ((row as Record<string, unknown>)[SUB_CATEGORY_KEY] as string)
+        : '?';
+    const key = path[1];
+    const vendor =
+      path.length === 2 && typeof key === 'string' && !NON_VENDOR_KEYS.has(key)
+        ? { vendor: key }
+        : {};
+    return { row: { number: index + 1, subCategory: name }, ...vendor };
+  };
+}
+
 async function readRows(
   dir: string,
   name: string,
@@ -75,9 +101,9 @@ async function readRows(
     issues.push({ file, message: 'the file does not exist; is --from the right upstream folder?' });
     return [];
   }
-  const parsed = parseJsonText(text, file);
+  const parsed = parseJsonText(text, file, rowLocator);
   if (!parsed.ok) {
-    issues.push(parsed.issue);
+    issues.push(...parsed.issues);
     return [];
   }
   const rows = parseData(RowsSchema, parsed.value, file, (path) =>
@@ -111,7 +137,7 @@ export async function readUpstream(
   const weightsFile = join(dir, WEIGHTS_FILE);
   try {
     const parsed = parseJsonText(await read(weightsFile), weightsFile);
-    if (!parsed.ok) issues.push(parsed.issue);
+    if (!parsed.ok) issues.push(...parsed.issues);
     else {
       const shaped = parseData(WeightsSchema, parsed.value, weightsFile);
       if (shaped.ok) weights = shaped.data;

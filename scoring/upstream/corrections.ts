@@ -137,6 +137,14 @@ function apply(
       row[action.vendor] = '';
       return `dropped the reason on "${action.subCategory}" / "${action.vendor}", whose status "${def.label}" takes none`;
     }
+    case 'keep-without-reason': {
+      const status = matrixRow(action.subCategory)?.[action.vendor];
+      const def = typeof status === 'string' ? statuses.byLabel.get(status) : undefined;
+      const cell = rows.find((r) => rowSubCategory(r) === action.subCategory)?.[action.vendor];
+      const reasonless = cell === undefined || (typeof cell === 'string' && cell.trim() === '');
+      if (!def?.requiresReason || !reasonless) return undefined;
+      return `kept "${action.subCategory}" / "${action.vendor}" as "${def.label}" without a reason; the site says "no reason given upstream"`;
+    }
     case 'rename-status': {
       let count = 0;
       for (const entry of bundle.history) {

@@ -13,7 +13,7 @@ import { type StatusCatalog, statusCatalog } from '../statuses.ts';
 import { readUpstream, type UpstreamBundle } from './bundle.ts';
 import { convertUpstream, type ProjectFiles, type UpstreamOrigin } from './convert.ts';
 import { applyCorrections, type CorrectionOutcome } from './corrections.ts';
-import { validateUpstream } from './validate.ts';
+import { reasonlessKey, validateUpstream } from './validate.ts';
 
 export type ImportResult =
   | { ok: true; files: ProjectFiles; outcomes: CorrectionOutcome[] }
@@ -25,7 +25,7 @@ export async function loadImportRules(dataDir: string, read: ReadText = readUtf8
   const load = async <T>(name: string, schema: Parameters<typeof parseData>[0]) => {
     const file = join(dataDir, name);
     const json = await readJsonFile(file, file, read);
-    if (!json.ok) return void issues.push(json.issue);
+    if (!json.ok) return void issues.push(...json.issues);
     const parsed = parseData(schema, json.value, file);
     if (!parsed.ok) return void issues.push(...parsed.issues);
     return parsed.data as T;
@@ -86,7 +86,14 @@ export async function importUpstream(options: {
     rules.corrections.corrections,
     statuses,
   );
-  const issues = validateUpstream(corrected, statuses, options.from);
+  const kept = new Set(
+    outcomes.flatMap(({ correction: { action, where }, applied }) =>
+      action.type === 'keep-without-reason' && applied !== undefined
+        ? [reasonlessKey(where.platform, action.subCategory, action.vendor)]
+        : [],
+    ),
+  );
+  const issues = validateUpstream(corrected, statuses, options.from, kept);
   if (issues.length > 0) return { ok: false, issues, outcomes };
 
   const detected = await detectOrigin(options.from, bundle, read);

@@ -277,6 +277,61 @@ function validateExplanations(
   return issues;
 }
 
+/** The key a `keep-without-reason` correction is known by in `validateUpstream`. */
+export const reasonlessKey = (platform: PlatformId, subCategory: string, vendor: string) =>
+  `${platform}\u0000${subCategory}\u0000${vendor}`;
+
+/**
+ * Upstream keeps its explanation files row for row with its matrices: a matrix row without an
+ * explanation row loses every reason in it without a word, so it is reported like an extra row;
+ * and a cell whose status requires a reason (Partially) must have one.
+ */
+function validateReasonParity(
+  platform: PlatformId,
+  bundle: UpstreamBundle,
+  statuses: StatusCatalog,
+  dir: string,
+  keptWithoutReason: ReadonlySet<string>,
+): DataIssue[] {
+  const { matrix, explanations } = bundle.platforms[platform];
+  const names = upstreamFileNames(platform);
+  const issues: DataIssue[] = [];
+  if (matrix.length === 0 || explanations.length === 0) return issues;
+  const explained = new Map<string, UpstreamRow>();
+  for (const row of explanations) {
+    const sub = row[SUB_CATEGORY_KEY];
+    if (typeof sub === 'string' && !explained.has(sub)) explained.set(sub, row);
+  }
+  matrix.forEach((row, index) => {
+    const sub = row[SUB_CATEGORY_KEY];
+    if (typeof sub !== 'string') return;
+    const ref = rowRef(matrix, index);
+    const explanation = explained.get(sub);
+    if (!explanation) {
+      issues.push({
+        file: join(dir, names.explanations),
+        row: ref,
+        message: `no explanation row for matrix row ${ref.number} "${sub}" (${names.matrix}); upstream keeps the two files row for row, and without it every reason in the row is lost. Add the row, with "" for cells that have no reason.`,
+      });
+      return;
+    }
+    for (const [vendor, status] of Object.entries(row)) {
+      if (ROW_KEYS.has(vendor) || typeof status !== 'string') continue;
+      if (!statuses.byLabel.get(status)?.requiresReason) continue;
+      const cell = explanation[vendor];
+      const reasonless = cell === undefined || (typeof cell === 'string' && cell.trim() === '');
+      if (!reasonless || keptWithoutReason.has(reasonlessKey(platform, sub, vendor))) continue;
+      issues.push({
+        file: join(dir, names.explanations),
+        row: ref,
+        vendor,
+        message: `the cell is "${status}" in ${names.matrix} but has no reason; a reader cannot tell what is covered. Add the reason, or list the cell in data/corrections.json as "keep-without-reason".`,
+      });
+    }
+  });
+  return issues;
+}
+
 function validateWeights(
   bundle: UpstreamBundle,
   statuses: StatusCatalog,
@@ -407,11 +462,14 @@ export function validateUpstream(
   bundle: UpstreamBundle,
   statuses: StatusCatalog,
   dir: string,
+  /** Cells a correction keeps without a reason, as `reasonlessKey` gives them. */
+  keptWithoutReason: ReadonlySet<string> = new Set(),
 ): DataIssue[] {
   const issues: DataIssue[] = [];
   for (const platform of Object.keys(UPSTREAM_PLATFORMS) as PlatformId[]) {
     issues.push(...validateMatrix(platform, bundle.platforms[platform].matrix, statuses, dir));
     issues.push(...validateExplanations(platform, bundle, statuses, dir));
+    issues.push(...validateReasonParity(platform, bundle, statuses, dir, keptWithoutReason));
   }
   issues.push(...validateWeights(bundle, statuses, dir));
   issues.push(...validateMitre(bundle, dir));

@@ -230,6 +230,49 @@ describe('import rejects each defect class with its location', () => {
     `);
   });
 
+  it('errors if a vendor key is written twice in one row, naming both lines', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const file = join(dir, 'EDR_telem_linux.json');
+    const text = (await readFile(file, 'utf8')).replace(/^\uFEFF/, '');
+    // Upstream's own layout, one row of many: a second "CrowdStrike" key that JSON.parse would keep.
+    const rows = JSON.parse(text) as Row[];
+    const at = rows.findIndex((r) => r['Sub-Category'] === 'File Creation');
+    const lines = rows.map((r, i) => {
+      const body = JSON.stringify(r, null, 2);
+      return i === at ? body.replace(/\n}$/, ',\n  "CrowdStrike": "No"\n}') : body;
+    });
+    await writeText(dir, 'EDR_telem_linux.json', `[\n${lines.join(',\n')}\n]\n`);
+    const messages = await importMessages();
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toMatch(
+      /^<upstream>\/EDR_telem_linux\.json, row 3 "File Creation", vendor "CrowdStrike" → \[2\]: key "CrowdStrike" is written twice in one object \(line \d+, column 3 and line \d+, column 3\); JSON keeps only the last/,
+    );
+  });
+
+  it('errors if an explanations file lacks a row of the matrix', async () => {
+    await editJson<Row[]>(dir, 'partially_value_explanations_linux.json', (rows) =>
+      rows.filter((r) => r['Sub-Category'] !== 'File Modification'),
+    );
+    expect(await importMessages()).toMatchInlineSnapshot(`
+      [
+        "<upstream>/partially_value_explanations_linux.json, row 4 "File Modification": no explanation row for matrix row 4 "File Modification" (EDR_telem_linux.json); upstream keeps the two files row for row, and without it every reason in the row is lost. Add the row, with "" for cells that have no reason.",
+      ]
+    `);
+  });
+
+  it('errors if a Partially cell has no reason and no correction lists it', async () => {
+    await editJson<Row[]>(dir, 'partially_value_explanations_linux.json', (rows) => {
+      findRow(rows, 'File Modification').MDE = '';
+      return rows;
+    });
+    expect(await importMessages()).toMatchInlineSnapshot(`
+      [
+        "<upstream>/partially_value_explanations_linux.json, row 4 "File Modification", vendor "MDE": the cell is "Partially" in EDR_telem_linux.json but has no reason; a reader cannot tell what is covered. Add the reason, or list the cell in data/corrections.json as "keep-without-reason".",
+      ]
+    `);
+  });
+
   it('reports every defect of a run, not only the first', async () => {
     await editJson<Row[]>(dir, 'EDR_telem_linux.json', (rows) => {
       findRow(rows, 'File Creation').CrowdStrike = 'Yes ';
