@@ -16,7 +16,7 @@ import { arch, hostname, release } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type CliSpec, EXIT, type ParsedCli, runCli, UsageError } from '../../scripts/lib/cli-kit.ts';
-import type { Decoded } from './decode.ts';
+import type { Decoded } from './decoders.ts';
 import { Enricher } from './enricher.ts';
 import { ExclusionRuleError, parseExclusions } from './exclusions.ts';
 import { FrameReader } from './frames.ts';

@@ -5,13 +5,8 @@
  * frame, unknown record types are counted, and bytes left over at the end are reported as a
  * truncated record.
  */
-import {
-  DECODERS,
-  type Decoded,
-  MalformedRecordError,
-  type RawRecord,
-  readHeader,
-} from './decode.ts';
+import { MalformedRecordError, type RawRecord, readHeader } from './decode.ts';
+import { DECODERS, type Decoded } from './decoders.ts';
 import { HDR, RECORD_VERSION } from './records.ts';
 
 /** Largest record the loader can produce (BPF scratch is 16 KiB; stats are smaller). */

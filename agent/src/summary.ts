@@ -1,5 +1,5 @@
 /** The end-of-run summary the agent prints on stderr: events by action, losses, CPU time. */
-import type { StatsRec } from './decode.ts';
+import type { StatsRec } from './families/loader/decode.ts';
 import type { FrameStats } from './frames.ts';
 import { REC } from './records.ts';
 

@@ -95,3 +95,77 @@ export class NameCache {
     return f.names.get(id);
   }
 }
+
+/**
+ * Account names for events about accounts (audit) and sockets (DNS): the NameCache's, plus every
+ * uid → name seen since the start, so an account deleted since keeps its name in the events
+ * about it. Unknown ids re-read the passwd file first (useradd writes it after its audit message).
+ */
+export class KnownAccounts {
+  private readonly names: NameCache;
+  private readonly passwdPath: string;
+  private readonly groupPath: string;
+  private readonly users = new Map<number, string>();
+
+  constructor(names: NameCache, passwdPath = '/etc/passwd', groupPath = '/etc/group') {
+    this.names = names;
+    this.passwdPath = passwdPath;
+    this.groupPath = groupPath;
+    this.reread();
+  }
+
+  /** Reads the passwd file again, adding its accounts to those remembered. */
+  reread(): void {
+    try {
+      for (const line of readFileSync(this.passwdPath, 'utf8').split('\n')) {
+        const f = line.split(':');
+        const id = Number(f[2]);
+        if (f[0] && Number.isInteger(id)) this.users.set(id, f[0]);
+      }
+    } catch {
+      // No passwd (minimal container): ids stay without names.
+    }
+  }
+
+  /** A uid's name, also for accounts deleted since the agent saw them. */
+  userName(uid: number): string | undefined {
+    const cached = this.names.user(uid);
+    if (cached !== undefined) {
+      this.users.set(uid, cached);
+      return cached;
+    }
+    if (!this.users.has(uid)) this.reread();
+    return this.users.get(uid);
+  }
+
+  /** A gid's name, read from the group file when the cache does not know it. */
+  groupName(gid: number): string | undefined {
+    const cached = this.names.group(gid);
+    if (cached !== undefined) return cached;
+    try {
+      for (const line of readFileSync(this.groupPath, 'utf8').split('\n')) {
+        const f = line.split(':');
+        if (f[0] && Number(f[2]) === gid) return f[0];
+      }
+    } catch {
+      // No group file: the id alone is reported.
+    }
+    return undefined;
+  }
+
+  /** The uid of an account name, if it was ever seen. */
+  uidOf(name: string): number | undefined {
+    for (const [id, n] of this.users) if (n === name) return id;
+    this.reread();
+    for (const [id, n] of this.users) if (n === name) return id;
+    return undefined;
+  }
+
+  /** ECS `{"id":"<uid>","name":"<name>"}`, without the name when it is unknown. */
+  userJson(uid: number): string {
+    const name = this.userName(uid);
+    return name === undefined
+      ? `{"id":"${uid}"}`
+      : `{"id":"${uid}","name":${JSON.stringify(name)}}`;
+  }
+}

@@ -8,13 +8,14 @@
  */
 import { realpathSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Decoded } from './decode.ts';
+import type { Decoded } from './decoders.ts';
 import { Enricher } from './enricher.ts';
 import { parseExclusions } from './exclusions.ts';
 import { FrameReader } from './frames.ts';
 import { ExecHashCache, FileAnalyzer } from './hashes.ts';
 import { OutputBuffer } from './output.ts';
-import { HDR, PROC_EXEC, PROC_EXIT, PROC_FORK, REC, TASK } from './records.ts';
+import { PROC_EXEC, PROC_EXIT, PROC_FORK } from './families/process/records.ts';
+import { HDR, REC, RECORD_VERSION, TASK } from './records.ts';
 import type { NameCache } from './users.ts';
 
 /** Pids far above anything real, so a stray lookup can never meet a live process's entry. */
@@ -34,7 +35,7 @@ interface Task {
 
 function header(b: Buffer, type: number, tsNs: number): void {
   b.writeUInt16LE(type, HDR.type);
-  b.writeUInt16LE(1, HDR.version);
+  b.writeUInt16LE(RECORD_VERSION, HDR.version);
   b.writeUInt32LE(b.length, HDR.size);
   b.writeBigUInt64LE(BigInt(tsNs), HDR.ts_ns);
 }

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditMeaning, parseAuditText } from '../../agent/src/audit-message.ts';
+import { auditMeaning, parseAuditText } from '../../agent/src/families/audit/message.ts';
 import {
   type AgentResult,
   announceSkip,

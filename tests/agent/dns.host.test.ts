@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseDns } from '../../agent/src/dns-message.ts';
+import { parseDns } from '../../agent/src/families/dns/message.ts';
 import {
   type AgentResult,
   announceSkip,

@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatIp } from '../../agent/src/net-decode.ts';
+import { formatIp } from '../../agent/src/families/net/decode.ts';
 import {
   type AgentResult,
   announceSkip,

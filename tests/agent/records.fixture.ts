@@ -1,5 +1,7 @@
 /** Hand-built loader records for tests that need bytes without a kernel. */
-import { HDR, LOADER_HELLO, PROC_EXIT, REC, TASK } from '../../agent/src/records.ts';
+import { LOADER_HELLO } from '../../agent/src/families/loader/records.ts';
+import { PROC_EXIT } from '../../agent/src/families/process/records.ts';
+import { HDR, REC, TASK } from '../../agent/src/records.ts';
 
 export function writeHeader(buf: Buffer, type: number, size: number, ts = 1_000_000_000): void {
   buf.writeUInt16LE(type, HDR.type);

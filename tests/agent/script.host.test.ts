@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import { basename } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scriptArgsExt } from '../../agent/src/net-enrich.ts';
+import { scriptArgsExt } from '../../agent/src/families/script/interpreter.ts';
 import {
   type AgentResult,
   announceSkip,

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { Decoded } from '../../agent/src/decode.ts';
+import type { Decoded } from '../../agent/src/decoders.ts';
 import { Enricher } from '../../agent/src/enricher.ts';
 import { parseExclusions } from '../../agent/src/exclusions.ts';
 import { FrameReader } from '../../agent/src/frames.ts';

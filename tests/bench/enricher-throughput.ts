@@ -5,7 +5,7 @@
  * enricher's own ceiling; the loader's cost is measured separately by the overhead runs.
  */
 import { readFileSync } from 'node:fs';
-import type { Decoded } from '../../agent/src/decode.ts';
+import type { Decoded } from '../../agent/src/decoders.ts';
 import { Enricher } from '../../agent/src/enricher.ts';
 import { parseExclusions } from '../../agent/src/exclusions.ts';
 import { FrameReader } from '../../agent/src/frames.ts';

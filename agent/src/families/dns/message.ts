@@ -4,8 +4,8 @@
  * most 512 bytes of UDP payload); a cut-off or malformed message yields what could be read plus a
  * reason, never an exception.
  */
-import { formatIp } from './net-decode.ts';
-import { AF_INET6 } from './net-records.ts';
+import { formatIp } from '../net/decode.ts';
+import { AF_INET6 } from '../net/records.ts';
 
 export interface DnsAnswer {
   name: string;
