@@ -4,6 +4,9 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { loadCoreData, matrixRows } from '../../scoring/dataset.ts';
+import { DataValidationError } from '../../scoring/issues.ts';
+import { slugify } from '../../scoring/slug.ts';
 import {
   type CliIo,
   type CliSpec,
@@ -14,9 +17,6 @@ import {
   stringFlag,
   UsageError,
 } from '../../scripts/lib/cli-kit.ts';
-import { loadCoreData, matrixRows } from '../../scoring/dataset.ts';
-import { DataValidationError } from '../../scoring/issues.ts';
-import { slugify } from '../../scoring/slug.ts';
 import { DATA_DIR, loadManifest, runEvidence } from './evidence.ts';
 import { matchCaptures } from './matcher.ts';
 import { matrixPatch, measuredRow } from './patch.ts';

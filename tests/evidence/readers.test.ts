@@ -14,7 +14,6 @@ import {
   detectFormat,
   readCapture,
 } from '../../generators/evidence/readers/capture.ts';
-import { splitCsvRecord } from '../../generators/evidence/readers/csv.ts';
 import { compileField, getField } from '../../generators/evidence/readers/fields.ts';
 import { streamLines } from '../../generators/evidence/readers/lines.ts';
 
@@ -153,12 +152,35 @@ describe('ECS NDJSON', () => {
 });
 
 describe('CSV', () => {
-  it('splits RFC 4180 records: quotes, doubled quotes, commas, empty fields', () => {
-    expect(splitCsvRecord('a,"b,c","say ""hi""",,')).toEqual(['a', 'b,c', 'say "hi"', '', '']);
-    expect(splitCsvRecord('a,"open')).toBeUndefined();
-    expect(splitCsvRecord('a,b"c')).toEqual({
-      error: 'a quote inside an unquoted field at column 4',
-    });
+  it('splits RFC 4180 records: quotes, doubled quotes, commas, empty fields', async () => {
+    const path = join(tmp, 'quotes.csv');
+    writeFileSync(path, 'a,b,c,d,e\nx,"b,c","say ""hi""",,\nx,b"c,,,\nx,y,,,\nx,"open,,,\n');
+    const { summary, events } = await read(path, 'csv');
+    expect(events.map((e) => [e.line, e.doc])).toEqual([
+      [2, { a: 'x', b: 'b,c', c: 'say "hi"' }],
+      [4, { a: 'x', b: 'y' }],
+    ]);
+    expect(summary.lines).toBe(5);
+    expect(summary.malformedSamples.map(({ line, reason }) => `${line}: ${reason}`)).toEqual([
+      '3: broken CSV: a quote inside an unquoted field on line 3',
+      '5: broken CSV: a quoted field is never closed before the end of the file',
+    ]);
+  });
+
+  it('reads gzip and counts bytes and lines as the line reader does', async () => {
+    const text = '@timestamp,event.action\n2026-05-18T09:12:01.101Z,exec\n\n';
+    const plain = join(tmp, 'count.csv');
+    const gz = join(tmp, 'count.csv.gz');
+    writeFileSync(plain, text);
+    writeFileSync(gz, gzipSync(text));
+    const lines = await streamLines(plain, () => {});
+    for (const path of [plain, gz]) {
+      const { summary, events } = await read(path);
+      expect(summary).toMatchObject({ format: 'csv', bytes: lines.bytes, lines: lines.lines });
+      expect(events).toHaveLength(1);
+      // A blank line is a record of one empty field, reported with its number.
+      expect(summary.malformedSamples.map((m) => m.line)).toEqual([3]);
+    }
   });
 
   it('ignores a UTF-8 byte order mark before the header', async () => {
@@ -183,7 +205,7 @@ describe('CSV', () => {
     ).toMatchInlineSnapshot(`
       [
         "7: 7 fields where the header has 12",
-        "8: broken CSV: unexpected character after a closing quote at column 41",
+        "8: broken CSV: unexpected character after a closing quote on line 8",
       ]
     `);
   });

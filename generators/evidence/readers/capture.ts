@@ -3,9 +3,9 @@
  * or CSV with a header row. The format is detected from the first non-empty lines unless given.
  * Malformed lines are counted and the first few kept with their numbers; they never stop a read.
  */
-import { CsvRecordReader } from './csv.ts';
+import { csvLineReader } from './csv.ts';
 import type { Doc } from './fields.ts';
-import { streamLines } from './lines.ts';
+import { firstLines, streamLines } from './lines.ts';
 
 export const INPUT_FORMATS = ['ecs', 'laurel', 'csv'] as const;
 export type InputFormat = (typeof INPUT_FORMATS)[number];
@@ -153,57 +153,6 @@ function laurelParser(source: string, sink: Sink): LineParser {
   };
 }
 
-/** CSV cells are text; JSON-looking cells (arrays, numbers, booleans) are read as JSON. */
-function csvValue(cell: string): unknown {
-  const c = cell.charCodeAt(0);
-  if (c === 91 /* [ */ || c === 123 /* { */) {
-    try {
-      return JSON.parse(cell);
-    } catch {
-      return cell;
-    }
-  }
-  return cell;
-}
-
-function csvParser(source: string, sink: Sink): { parse: LineParser; finish: () => void } {
-  const reader = new CsvRecordReader();
-  let header: string[] | undefined;
-  const handle = (outcome: ReturnType<CsvRecordReader['push']> | undefined) => {
-    if (outcome === undefined || outcome.kind === 'pending') return;
-    if (outcome.kind === 'error') {
-      sink.malformed(outcome.firstLine, `broken CSV: ${outcome.message}`);
-      return;
-    }
-    if (header === undefined) {
-      header = outcome.fields.map((f) => f.trim());
-      return;
-    }
-    if (outcome.fields.length !== header.length) {
-      sink.malformed(
-        outcome.firstLine,
-        `${outcome.fields.length} fields where the header has ${header.length}`,
-      );
-      return;
-    }
-    const doc: Doc = {};
-    outcome.fields.forEach((cell, i) => {
-      if (cell !== '') doc[header?.[i] ?? `column${i + 1}`] = csvValue(cell);
-    });
-    sink.event({
-      source,
-      line: outcome.firstLine,
-      format: 'csv',
-      doc,
-      timeMs: timeFromIso(doc['@timestamp'] ?? doc.timestamp),
-    });
-  };
-  return {
-    parse: (text, lineNo) => handle(reader.push(text, lineNo)),
-    finish: () => handle(reader.finish()),
-  };
-}
-
 /**
  * Reads one capture, calling `onEvent` for every event in file order.
  * @example await readCapture('events.ndjson.gz', {}, (e) => count++)
@@ -238,47 +187,41 @@ export async function readCapture(
       }
     },
   };
-  let parse: LineParser | undefined;
-  let finish: (() => void) | undefined;
-  const sniffed: { text: string; lineNo: number }[] = [];
-  const choose = (format: InputFormat) => {
-    summary.format = format;
-    if (format === 'csv') {
-      const csv = csvParser(path, sink);
-      parse = csv.parse;
-      finish = csv.finish;
-    } else {
-      parse = format === 'ecs' ? ecsParser(path, sink) : laurelParser(path, sink);
-    }
-  };
-  const flushSniffed = () => {
-    if (parse === undefined) {
-      const format = detectFormat(sniffed.map((s) => s.text));
+  let stats: { bytes: number; lines: number; gzip: boolean };
+  try {
+    let format = options.format;
+    if (format === undefined) {
+      const head = await firstLines(path, SNIFF_LINES);
+      format = detectFormat(head);
       if (format === undefined) {
         throw new CaptureError(
-          `${path}: the capture format cannot be recognised from its first lines (${JSON.stringify(sniffed[0]?.text.slice(0, 60) ?? '')}). Pass --input-format ecs, laurel or csv.`,
+          `${path}: the capture format cannot be recognised from its first lines (${JSON.stringify(head[0]?.slice(0, 60) ?? '')}). Pass --input-format ecs, laurel or csv.`,
         );
       }
-      choose(format);
     }
-    for (const s of sniffed) parse?.(s.text, s.lineNo);
-    sniffed.length = 0;
-  };
-  if (options.format !== undefined) choose(options.format);
-  let stats: Awaited<ReturnType<typeof streamLines>>;
-  try {
-    stats = await streamLines(path, (raw, lineNo) => {
-      // Spreadsheet tools and Windows exports start files with a UTF-8 byte order mark.
-      const text = lineNo === 1 && raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
-      // CSV keeps blank lines: they can sit inside a quoted field.
-      if (summary.format !== 'csv' && text.trim() === '') return;
-      if (parse !== undefined && sniffed.length === 0) {
-        parse(text, lineNo);
-        return;
-      }
-      sniffed.push({ text, lineNo });
-      if (sniffed.length >= SNIFF_LINES) flushSniffed();
-    });
+    summary.format = format;
+    if (format === 'csv') {
+      const csv = csvLineReader({
+        record: (doc, line) =>
+          sink.event({
+            source: path,
+            line,
+            format: 'csv',
+            doc,
+            timeMs: timeFromIso(doc['@timestamp'] ?? doc.timestamp),
+          }),
+        malformed: (line, reason) => sink.malformed(line, reason),
+      });
+      stats = await streamLines(path, csv.push);
+      await csv.finish();
+    } else {
+      const parse = format === 'ecs' ? ecsParser(path, sink) : laurelParser(path, sink);
+      stats = await streamLines(path, (raw, lineNo) => {
+        // Spreadsheet tools and Windows exports start files with a UTF-8 byte order mark.
+        const text = lineNo === 1 && raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
+        if (text.trim() !== '') parse(text, lineNo);
+      });
+    }
   } catch (error) {
     if (error instanceof CaptureError) throw error;
     const e = error as NodeJS.ErrnoException;
@@ -290,8 +233,6 @@ export async function readCapture(
           : `it cannot be read (${e.code ?? e.message})`;
     throw new CaptureError(`${path}: ${why}. Check the path and the file, then run again.`);
   }
-  if (sniffed.length > 0) flushSniffed();
-  finish?.();
   summary.gzip = stats.gzip;
   summary.bytes = stats.bytes;
   summary.lines = stats.lines;

@@ -1,108 +1,123 @@
 /**
- * RFC 4180 records from a line stream: quoted fields may hold commas, doubled quotes and line
- * breaks, so a record can span several lines. Stateful, one record at a time.
+ * CSV records from a byte stream with csv-parse (RFC 4180: quoted fields may hold commas, doubled
+ * quotes and line breaks, so a record can span several lines). The first record is the header;
+ * each later record becomes one document keyed by the header's column names. A broken record is
+ * reported with the line it starts on and skipped; the read goes on.
  */
+import { type CsvError, type Parser, parse } from 'csv-parse';
+import type { Doc } from './fields.ts';
+import { MAX_LINE_BYTES } from './lines.ts';
 
-export type CsvOutcome =
-  | { kind: 'record'; fields: string[]; firstLine: number }
-  | { kind: 'pending' }
-  | { kind: 'error'; message: string; firstLine: number };
+export interface CsvSink {
+  /** A record with its non-empty cells; `line` is the 1-based line it starts on. */
+  record(doc: Doc, line: number): void;
+  malformed(line: number, reason: string): void;
+}
 
-/** A quoted field still open after this many lines is a broken export, not a long value. */
-const MAX_RECORD_LINES = 10_000;
-
-/** Splits one complete record; returns undefined when a quoted field is still open. */
-export function splitCsvRecord(text: string): string[] | undefined | { error: string } {
-  const fields: string[] = [];
-  let i = 0;
-  const n = text.length;
-  for (;;) {
-    if (i < n && text.charCodeAt(i) === 34) {
-      let value = '';
-      i++;
-      for (;;) {
-        const q = text.indexOf('"', i);
-        if (q === -1) return undefined;
-        value += text.slice(i, q);
-        if (text.charCodeAt(q + 1) === 34) {
-          value += '"';
-          i = q + 2;
-          continue;
-        }
-        i = q + 1;
-        break;
-      }
-      fields.push(value);
-      if (i === n) return fields;
-      if (text.charCodeAt(i) !== 44) {
-        return { error: `unexpected character after a closing quote at column ${i + 1}` };
-      }
-      i++;
-      if (i === n) {
-        fields.push('');
-        return fields;
-      }
-    } else {
-      const comma = text.indexOf(',', i);
-      const end = comma === -1 ? n : comma;
-      const value = text.slice(i, end);
-      if (value.includes('"')) {
-        return {
-          error: `a quote inside an unquoted field at column ${i + 1 + value.indexOf('"')}`,
-        };
-      }
-      fields.push(value);
-      if (comma === -1) return fields;
-      i = comma + 1;
-      if (i === n) {
-        fields.push('');
-        return fields;
-      }
+/** CSV cells are text; JSON-looking cells (arrays, objects) are read as JSON. */
+function csvValue(cell: string): unknown {
+  const c = cell.charCodeAt(0);
+  if (c === 91 /* [ */ || c === 123 /* { */) {
+    try {
+      return JSON.parse(cell);
+    } catch {
+      return cell;
     }
+  }
+  return cell;
+}
+
+/** Why csv-parse skipped a record, in the reader's words (its own message for the rare rest). */
+function reason(error: CsvError): string {
+  const line = typeof error.lines === 'number' ? error.lines : '?';
+  switch (error.code) {
+    case 'CSV_RECORD_INCONSISTENT_COLUMNS': {
+      const fields = Array.isArray(error.record) ? error.record.length : '?';
+      const columns = Array.isArray(error.columns) ? error.columns.length : '?';
+      return `${fields} fields where the header has ${columns}`;
+    }
+    case 'CSV_INVALID_CLOSING_QUOTE':
+      return `broken CSV: unexpected character after a closing quote on line ${line}`;
+    case 'INVALID_OPENING_QUOTE':
+      return `broken CSV: a quote inside an unquoted field on line ${line}`;
+    case 'CSV_QUOTE_NOT_CLOSED':
+      return 'broken CSV: a quoted field is never closed before the end of the file';
+    case 'CSV_MAX_RECORD_SIZE':
+      return `broken CSV: a record longer than ${MAX_LINE_BYTES} bytes (an unclosed quote?)`;
+    default:
+      return `broken CSV: ${error.message}`;
   }
 }
 
-/** Feeds lines in order; emits a record once its quotes are balanced. */
-export class CsvRecordReader {
-  #pending: string | undefined;
-  #firstLine = 0;
-  #lines = 0;
+/** Errors after which csv-parse stays inside a quoted field: the reader starts a fresh parser. */
+const LOST_SYNC = new Set(['CSV_INVALID_CLOSING_QUOTE', 'CSV_MAX_RECORD_SIZE']);
 
-  push(line: string, lineNo: number): CsvOutcome {
-    if (this.#pending === undefined) {
-      this.#pending = line;
-      this.#firstLine = lineNo;
-      this.#lines = 1;
-    } else {
-      this.#pending += `\n${line}`;
-      this.#lines++;
-    }
-    const split = splitCsvRecord(this.#pending);
-    if (split === undefined) {
-      if (this.#lines < MAX_RECORD_LINES) return { kind: 'pending' };
-      const firstLine = this.#firstLine;
-      this.#pending = undefined;
-      return {
-        kind: 'error',
-        firstLine,
-        message: `a quoted field opened here is still open ${MAX_RECORD_LINES} lines later`,
-      };
-    }
-    const firstLine = this.#firstLine;
-    this.#pending = undefined;
-    if (!Array.isArray(split)) return { kind: 'error', firstLine, message: split.error };
-    return { kind: 'record', fields: split, firstLine };
-  }
-
-  /** At end of input: a record left open is an unterminated quote. */
-  finish(): CsvOutcome | undefined {
-    if (this.#pending === undefined) return undefined;
-    const firstLine = this.#firstLine;
-    this.#pending = undefined;
-    return {
-      kind: 'error',
-      firstLine,
-      message: 'a quoted field is never closed before the end of the file',
-    };
-  }
+/**
+ * Feeds CSV lines, in order, to csv-parse's stream parser; records and broken records go to
+ * `sink` while `push` runs. After a broken quote csv-parse would read the rest of the file as one
+ * field, so the reader drops that record and goes on with a fresh parser on the next line, as a
+ * person fixing the export would.
+ * @example const csv = csvLineReader(sink); await streamLines(path, csv.push); await csv.finish();
+ */
+export function csvLineReader(sink: CsvSink): {
+  push: (text: string, lineNo: number) => void;
+  finish: () => Promise<void>;
+} {
+  let header: string[] | undefined;
+  // Lines before the current parser's first one: its line numbers count from there.
+  let offset = 0;
+  // The line the previous record (or the header) ended on: the next one starts after it.
+  let lastEnd = 0;
+  let lostSync = false;
+  const start = (): Parser => {
+    const parser: Parser = parse({
+      bom: true,
+      columns:
+        header ??
+        ((names: string[]) => {
+          header = names.map((name) => name.trim());
+          lastEnd = offset + parser.info.lines;
+          return header;
+        }),
+      max_record_size: MAX_LINE_BYTES,
+      skip_records_with_error: true,
+      on_skip: (error) => {
+        if (error === undefined || lostSync) return;
+        sink.malformed(lastEnd + 1, reason(error));
+        lastEnd = typeof error.lines === 'number' ? offset + error.lines : lastEnd + 1;
+        if (LOST_SYNC.has(error.code)) lostSync = true;
+      },
+      on_record: (record: Record<string, string>, info) => {
+        const doc: Doc = {};
+        for (const column in record) {
+          const cell = record[column] as string;
+          if (cell !== '') doc[column] = csvValue(cell);
+        }
+        sink.record(doc, lastEnd + 1);
+        lastEnd = offset + info.lines;
+        // Handled here, in input order; nothing is queued on the stream.
+        return null;
+      },
+    });
+    parser.resume();
+    return parser;
+  };
+  let parser = start();
+  return {
+    push(text, lineNo) {
+      parser.write(`${text}\n`);
+      if (!lostSync) return;
+      parser.destroy();
+      offset = lineNo;
+      lastEnd = lineNo;
+      lostSync = false;
+      parser = start();
+    },
+    finish: () =>
+      new Promise<void>((resolve, reject) => {
+        parser.once('error', reject);
+        parser.once('end', resolve);
+        parser.end();
+      }),
+  };
 }

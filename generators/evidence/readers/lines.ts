@@ -40,6 +40,8 @@ export async function openCapture(path: string): Promise<{ stream: Readable; gzi
   if (!gzip) return { stream: file, gzip };
   const gunzip = createGunzip({ chunkSize: CHUNK });
   file.on('error', (error) => gunzip.destroy(error));
+  // A reader that stops early (format detection) destroys the gunzip side; close the file too.
+  gunzip.on('close', () => file.destroy());
   return { stream: file.pipe(gunzip), gzip };
 }
 
@@ -86,4 +88,31 @@ export async function streamLines(path: string, onLine: LineHandler): Promise<Li
   }
   if (carry !== undefined && carry.length > 0) emit(carry, 0, carry.length);
   return { bytes, lines: lineNo, gzip };
+}
+
+/**
+ * The first `count` non-empty lines of `path` (gzip or not), without a UTF-8 byte order mark:
+ * enough to recognise a capture's format without reading the whole file.
+ */
+export async function firstLines(path: string, count: number): Promise<string[]> {
+  const { stream } = await openCapture(path);
+  const lines: string[] = [];
+  let text = '';
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      text += chunk.toString('utf8');
+      const parts = text.split('\n');
+      text = parts.pop() ?? '';
+      for (const part of parts) {
+        if (part.trim() !== '') lines.push(part.replace(/\r$/, ''));
+        if (lines.length >= count) break;
+      }
+      if (lines.length >= count || text.length > MAX_LINE_BYTES) break;
+    }
+  } finally {
+    stream.destroy();
+  }
+  if (lines.length < count && text.trim() !== '') lines.push(text.replace(/\r$/, ''));
+  if (lines[0]?.charCodeAt(0) === 0xfeff) lines[0] = lines[0].slice(1);
+  return lines;
 }

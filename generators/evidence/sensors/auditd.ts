@@ -87,6 +87,7 @@ function loadedRules(): string {
 
 function packageVersion(pkg: string): string {
   try {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format syntax, not a JS template.
     return execFileSync('dpkg-query', ['-W', '-f', '${Version}', pkg], { encoding: 'utf8' }).trim();
   } catch {
     return 'unknown';
