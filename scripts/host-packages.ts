@@ -41,6 +41,17 @@ export const HOST_PACKAGES: readonly HostPackage[] = [
   { name: 'python3', provides: 'python3', why: 'the script-content generator runs python3 -c' },
   { name: 'cron', provides: 'crontab', why: 'the scheduled-task generator', service: 'cron' },
   { name: 'ssdeep', provides: 'ssdeep', why: 'the reference for fuzzy-hash tests' },
+  {
+    name: 'openssh-server',
+    provides: '/usr/sbin/sshd',
+    why: 'the logon generator signs in over SSH on loopback',
+    service: 'ssh',
+  },
+  {
+    name: 'openssh-client',
+    provides: 'ssh',
+    why: 'the logon generator signs in over SSH on loopback',
+  },
 ];
 
 /** The one command that installs the given packages, as a reader would type it. */
