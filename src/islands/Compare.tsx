@@ -103,10 +103,10 @@ export default function Compare({ platforms, vendors, initial }: Props) {
                 </p>
               )}
               {cols.length === 0 ? null : (
-                <div
+                <section
                   className="matrix-scroll"
-                  role="region"
                   aria-labelledby={`${ids}-${p.platform.id}-cap`}
+                  // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard (axe scrollable-region-focusable, WCAG 2.1.1)
                   tabIndex={0}
                 >
                   <table className="matrix">
@@ -160,7 +160,7 @@ export default function Compare({ platforms, vendors, initial }: Props) {
                       })}
                     </tbody>
                   </table>
-                </div>
+                </section>
               )}
             </section>
           );

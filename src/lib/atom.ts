@@ -32,7 +32,7 @@ export interface AtomOptions {
   platformName: (id: PlatformId) => string;
 }
 
-function describe(entry: HistoryEntry, o: AtomOptions): string {
+function describeChange(entry: HistoryEntry, o: AtomOptions): string {
   const from = entry.old === null ? 'new cell' : o.statusLabel(entry.old);
   const to = entry.new === null ? 'removed' : o.statusLabel(entry.new);
   return `${o.platformName(entry.platform)} · ${entry.subCategory} · ${entry.vendor}: ${from} → ${to}`;
@@ -41,7 +41,7 @@ function describe(entry: HistoryEntry, o: AtomOptions): string {
 /** The entry's body as HTML, which Atom carries escaped inside `<content type="html">`. */
 function entryHtml(change: CommitChanges, o: AtomOptions): string {
   const shown = change.entries.slice(0, o.changesPerEntry);
-  const items = shown.map((e) => `<li>${escapeXml(describe(e, o))}</li>`).join('');
+  const items = shown.map((e) => `<li>${escapeXml(describeChange(e, o))}</li>`).join('');
   const rest = change.entries.length - shown.length;
   const more = rest > 0 ? `<p>and ${rest} more cell changes; see the history data.</p>` : '';
   return `<ul>${items}</ul>${more}`;

@@ -78,7 +78,12 @@ describe('replayPlatform', () => {
 
 describe('groupByCommit', () => {
   it('keeps the order of first appearance even when dates are not in order as strings', () => {
-    const groups = groupByCommit([history[4]!, history[0]!, history[5]!, history[1]!]);
+    const at = (i: number) => {
+      const entry = history[i];
+      if (!entry) throw new Error(`no history entry ${i}`);
+      return entry;
+    };
+    const groups = groupByCommit([at(4), at(0), at(5), at(1)]);
     expect(groups.map((g) => g.length)).toEqual([1, 2, 1]);
   });
 });
