@@ -7,6 +7,16 @@ import { spawn } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  type CliIo,
+  type CliSpec,
+  EXIT,
+  type ParsedCli,
+  processIo,
+  runCli,
+  stringFlag,
+  UsageError,
+} from '../scripts/lib/cli-kit.ts';
 import type { Generator } from './generator.types.ts';
 import { isoNow } from './lib/clock.ts';
 import { newRunId, skippedRun } from './lib/execute.ts';
@@ -21,57 +31,58 @@ import {
 } from './manifest.schema.ts';
 import { GENERATORS } from './registry.ts';
 
-export const HELP = {
-  usage: [
-    'npm run generate -- <generator...|all> [--out <file>] [--repeat <n>] [--pace <ms>] [--dry-run] [--json] [--verbose]',
-    'npm run generate -- --list [--json]',
-  ],
-  args: [['<generator...|all>', 'Generators to run, by name (see --list), or all of them.']],
-  flags: [
-    [
-      '--list',
-      'Lists every generator, its sub-categories, whether it needs root, what it touches, and whether this host can run it.',
-    ],
-    [
-      '--out <file>',
-      'Writes the manifest to this file and the summary table to stdout; without it the manifest goes to stdout and the table to stderr.',
-    ],
-    ['--repeat <n>', 'Runs each generator n times (1 to 100), each time with a new run id.'],
-    [
-      '--pace <ms>',
-      "Waits this many milliseconds after each action (0 to 60000), to follow along in a sensor's live view.",
-    ],
-    [
-      '--dry-run',
-      'Shows what would run, as which user, and what cannot run here, without doing anything.',
-    ],
-    [
-      '--json',
-      'Prints one JSON object per line instead of text: per generator with --list and --dry-run, per run as the summary.',
-    ],
-    ['--verbose', 'Shows stack traces of unexpected errors.'],
-    ['--help', 'Shows this help.'],
-  ],
-} as const;
-
-export function helpText(): string {
-  const width = Math.max(...[...HELP.args, ...HELP.flags].map(([f]) => f.length)) + 2;
-  return [
-    'Usage:',
-    ...HELP.usage.map((u) => `  ${u}`),
-    '',
+const spec: CliSpec = {
+  name: 'generate',
+  usage:
+    'npm run generate -- <generator...|all> [--out <file>] [--repeat <n>] [--pace <ms>] [--dry-run] [--json] [--verbose]\n       npm run generate -- --list [--json]',
+  summary:
+    'Runs Linux telemetry generators, each in its own worker process, and writes the manifest of what they did (the ground truth the evidence tool matches captures against).',
+  allowPositionals: true,
+  flags: {
+    list: {
+      type: 'boolean',
+      description:
+        'Lists every generator, its sub-categories, whether it needs root, what it touches, and whether this host can run it.',
+    },
+    out: {
+      type: 'string',
+      value: '<file>',
+      description:
+        'Writes the manifest to this file and the summary table to stdout; without it the manifest goes to stdout and the table to stderr.',
+    },
+    repeat: {
+      type: 'string',
+      value: '<n>',
+      description: 'Runs each generator n times (1 to 100), each time with a new run id.',
+      default: '1',
+    },
+    pace: {
+      type: 'string',
+      value: '<ms>',
+      description:
+        "Waits this many milliseconds after each action (0 to 60000), to follow along in a sensor's live view.",
+      default: '0',
+    },
+    'dry-run': {
+      type: 'boolean',
+      description:
+        'Shows what would run, as which user, and what cannot run here, without doing anything.',
+    },
+    json: {
+      type: 'boolean',
+      description:
+        'Prints one JSON object per line instead of text: per generator with --list and --dry-run, per run as the summary.',
+    },
+  },
+  epilog: [
     'Arguments:',
-    ...HELP.args.map(([f, d]) => `  ${f.padEnd(width)}${d}`),
-    '',
-    'Flags:',
-    ...HELP.flags.map(([f, d]) => `  ${f.padEnd(width)}${d}`),
+    '  <generator...|all>  Generators to run, by name (see --list), or all of them.',
     '',
     'Exit codes: 0 every run ok or not possible on this host, 1 a run failed, 2 bad usage.',
-    '',
-  ].join('\n');
-}
+  ],
+};
 
-export interface CliOptions {
+interface CliOptions {
   list: boolean;
   json: boolean;
   dryRun: boolean;
@@ -82,53 +93,35 @@ export interface CliOptions {
   generators: Generator[];
 }
 
-export class UsageError extends Error {
-  override name = 'UsageError';
+/** A whole number flag inside [min, max], or its default. */
+function intFlag(
+  cli: ParsedCli,
+  name: string,
+  fallback: number,
+  check: (n: number) => boolean,
+  problem: string,
+): number {
+  const raw = stringFlag(cli, name);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || !check(n))
+    throw new UsageError(`--${name} takes ${problem}, not "${raw}".`);
+  return n;
 }
 
-export function parseArgs(argv: string[]): CliOptions | 'help' {
+/** The run the command line asks for; throws `UsageError` for what it cannot mean. */
+function cliOptions(cli: ParsedCli): CliOptions {
   const options: CliOptions = {
-    list: false,
-    json: false,
-    dryRun: false,
-    verbose: false,
-    out: undefined,
-    repeat: 1,
-    pace: 0,
+    list: cli.values.list === true,
+    json: cli.values.json === true,
+    dryRun: cli.values['dry-run'] === true,
+    verbose: cli.values.verbose === true,
+    out: stringFlag(cli, 'out'),
+    repeat: intFlag(cli, 'repeat', 1, (n) => n >= 1 && n <= 100, 'a whole number from 1 to 100'),
+    pace: intFlag(cli, 'pace', 0, (n) => n >= 0 && n <= 60_000, 'milliseconds from 0 to 60000'),
     generators: [],
   };
-  const names: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    const value = () => {
-      const next = argv[++i];
-      if (next === undefined || next.startsWith('--'))
-        throw new UsageError(`${arg} needs a value.`);
-      return next;
-    };
-    if (arg === '--help' || arg === '-h') return 'help';
-    else if (arg === '--list') options.list = true;
-    else if (arg === '--json') options.json = true;
-    else if (arg === '--dry-run') options.dryRun = true;
-    else if (arg === '--verbose') options.verbose = true;
-    else if (arg === '--out') options.out = value();
-    else if (arg === '--repeat') {
-      const raw = value();
-      const n = Number(raw);
-      if (!Number.isInteger(n) || n < 1 || n > 100) {
-        throw new UsageError(`--repeat takes a whole number from 1 to 100, not "${raw}".`);
-      }
-      options.repeat = n;
-    } else if (arg === '--pace') {
-      const raw = value();
-      const n = Number(raw);
-      if (!Number.isInteger(n) || n < 0 || n > 60_000) {
-        throw new UsageError(`--pace takes milliseconds from 0 to 60000, not "${raw}".`);
-      }
-      options.pace = n;
-    } else if (arg.startsWith('-')) throw new UsageError(`Unknown flag ${arg}.`);
-    else names.push(arg);
-  }
+  const names = cli.positionals;
   if (options.list) {
     if (names.length > 0) throw new UsageError('--list takes no generator names.');
     return options;
@@ -181,12 +174,12 @@ export function availability(
   return { canRun: true, runAs: host.isRoot ? 'root' : `uid ${host.uid}` };
 }
 
-function printList(host: HostCapabilities, json: boolean): void {
+function printList(host: HostCapabilities, json: boolean, io: CliIo): void {
   for (const g of GENERATORS) {
     const a = availability(g, host);
     const note = a.canRun ? g.hostNote?.(host) : undefined;
     if (json) {
-      process.stdout.write(
+      io.stdout(
         `${JSON.stringify({
           generator: g.name,
           summary: g.summary,
@@ -201,7 +194,7 @@ function printList(host: HostCapabilities, json: boolean): void {
       );
       continue;
     }
-    process.stdout.write(
+    io.stdout(
       [
         `${g.name}  (${g.needsRoot ? 'needs root' : 'no root needed'}; here: ${a.canRun ? `yes, as ${a.runAs}` : `no: ${a.reason}`})`,
         `  sub-categories: ${g.subCategories.join(', ')}`,
@@ -335,23 +328,34 @@ function toolVersion(): string {
   }
 }
 
-export async function main(argv: string[]): Promise<number> {
-  let options: CliOptions | 'help';
-  try {
-    options = parseArgs(argv);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`${error.message}\n\n${helpText()}`);
-    return 2;
-  }
-  if (options === 'help') {
-    process.stdout.write(helpText());
-    return 0;
-  }
+/**
+ * Runs the command line `argv` (without node and the script): exit 0 every run ok or not
+ * possible here, 1 a run failed or was interrupted, 2 bad usage.
+ */
+export function main(argv: string[], io: CliIo = processIo): Promise<number> {
+  return runCli(
+    spec,
+    argv,
+    async (cli) => {
+      const options = cliOptions(cli);
+      try {
+        return await generate(argv, options, io);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        io.stderr(`The generator run stopped unexpectedly: ${message}\n`);
+        if (options.verbose && error instanceof Error) io.stderr(`${error.stack}\n`);
+        return EXIT.checksFailed;
+      }
+    },
+    io,
+  );
+}
+
+async function generate(argv: string[], options: CliOptions, io: CliIo): Promise<number> {
   const host = probeHost();
   if (options.list) {
-    printList(host, options.json);
-    return 0;
+    printList(host, options.json, io);
+    return EXIT.ok;
   }
   if (options.dryRun) {
     for (const g of options.generators) {
@@ -365,18 +369,18 @@ export async function main(argv: string[]): Promise<number> {
             ...(a.reason ? { reason: a.reason } : {}),
           })
         : `${g.name}: ${a.canRun ? `would run ${options.repeat}x as ${a.runAs}; touches ${g.touches}` : `would not run: ${a.reason}`}`;
-      process.stdout.write(`${line}\n`);
+      io.stdout(`${line}\n`);
     }
-    return 0;
+    return EXIT.ok;
   }
 
   if (options.out !== undefined) {
     const problem = unwritable(options.out);
     if (problem !== undefined) {
-      process.stderr.write(
+      io.stderr(
         `Cannot write the manifest to ${options.out}: ${problem}. Choose another --out; nothing was run.\n`,
       );
-      return 2;
+      return EXIT.usage;
     }
   }
 
@@ -384,7 +388,7 @@ export async function main(argv: string[]): Promise<number> {
   let interrupted: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
     interrupted = signal;
-    process.stderr.write(`\n${signal} received: stopping the current run and cleaning up.\n`);
+    io.stderr(`\n${signal} received: stopping the current run and cleaning up.\n`);
     state.child?.kill('SIGTERM');
   };
   process.on('SIGINT', onSignal);
@@ -399,19 +403,17 @@ export async function main(argv: string[]): Promise<number> {
       const runId = newRunId();
       const a = availability(generator, host);
       if (!a.canRun) {
-        process.stderr.write(
+        io.stderr(
           `[${generator.name} ${runId}] ${a.status === 'not-possible' ? 'not possible here' : 'cannot run'}: ${a.reason}\n`,
         );
         runs.push(skippedRun(generator, runId, iteration, a.status ?? 'failed', a.reason ?? ''));
         continue;
       }
-      process.stderr.write(`[${generator.name} ${runId}] start (as ${a.runAs})\n`);
+      io.stderr(`[${generator.name} ${runId}] start (as ${a.runAs})\n`);
       const dropTo = host.isRoot && !generator.needsRoot ? host.nobody?.name : undefined;
       const undoHostSetup =
         dropTo && generator.hostSetupAsRoot
-          ? generator.hostSetupAsRoot((line) =>
-              process.stderr.write(`[${generator.name} ${runId}] ${line}\n`),
-            )
+          ? generator.hostSetupAsRoot((line) => io.stderr(`[${generator.name} ${runId}] ${line}\n`))
           : undefined;
       let run: Run;
       try {
@@ -431,7 +433,7 @@ export async function main(argv: string[]): Promise<number> {
         }`.trim();
       }
       run.leftovers = left;
-      process.stderr.write(
+      io.stderr(
         `[${generator.name} ${runId}] ${run.status}${run.reason ? `: ${run.reason}` : ''}\n`,
       );
       runs.push(run);
@@ -455,39 +457,28 @@ export async function main(argv: string[]): Promise<number> {
   if (options.out !== undefined) {
     try {
       writeFileSync(options.out, json);
-      process.stdout.write(table);
-      process.stderr.write(`Manifest written to ${options.out}.\n`);
+      io.stdout(table);
+      io.stderr(`Manifest written to ${options.out}.\n`);
     } catch (error) {
       // The runs happened: their record must not be lost.
-      process.stdout.write(json);
-      process.stderr.write(table);
-      process.stderr.write(
+      io.stdout(json);
+      io.stderr(table);
+      io.stderr(
         `Could not write ${options.out} (${(error as Error).message}); the manifest went to stdout instead.\n`,
       );
-      return 1;
+      return EXIT.checksFailed;
     }
   } else {
-    process.stdout.write(json);
-    process.stderr.write(table);
+    io.stdout(json);
+    io.stderr(table);
   }
   if (interrupted !== undefined) {
-    process.stderr.write(`Stopped by ${interrupted}; everything the runs created was removed.\n`);
-    return 1;
+    io.stderr(`Stopped by ${interrupted}; everything the runs created was removed.\n`);
+    return EXIT.checksFailed;
   }
-  return runs.some((r) => r.status === 'failed') ? 1 : 0;
+  return runs.some((r) => r.status === 'failed') ? EXIT.checksFailed : EXIT.ok;
 }
 
 if (import.meta.main) {
-  const verbose = process.argv.includes('--verbose');
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      const message = error instanceof Error ? error.message : String(error);
-      process.stderr.write(`The generator run stopped unexpectedly: ${message}\n`);
-      if (verbose && error instanceof Error) process.stderr.write(`${error.stack}\n`);
-      process.exitCode = 1;
-    },
-  );
+  process.exitCode = await main(process.argv.slice(2));
 }

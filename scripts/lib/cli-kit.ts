@@ -81,9 +81,21 @@ export function parseCli(spec: CliSpec, argv: readonly string[]): ParsedCli {
       },
     ]),
   );
+  // node:util parseArgs takes "-5" after a string flag for a flag of its own; a negative number is
+  // a value, which the command then range-checks with its own message.
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const next = argv[i + 1];
+    const flag = arg.startsWith('--') ? flags[arg.slice(2)] : undefined;
+    if (flag?.type === 'string' && next !== undefined && /^-\.?\d/.test(next)) {
+      args.push(`${arg}=${next}`);
+      i++;
+    } else args.push(arg);
+  }
   try {
     const { values, positionals } = parseArgs({
-      args: [...argv],
+      args,
       options,
       strict: true,
       allowPositionals: spec.allowPositionals ?? false,

@@ -9,12 +9,16 @@ describe('generate CLI usage', () => {
     const res = runCli(['--help']);
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(
-      /^Usage:\n {2}npm run generate -- <generator\.\.\.\|all> \[--out <file>\]/,
+      /^Usage: npm run generate -- <generator\.\.\.\|all> \[--out <file>\]/,
     );
+    expect(res.stdout).toContain('\n       npm run generate -- --list [--json]\n');
+    expect(res.stdout).toContain('Exit codes: 0 every run ok or not possible on this host');
     for (const flag of [
+      '<generator...|all>',
       '--list',
       '--out <file>',
       '--repeat <n>',
+      '--pace <ms>',
       '--dry-run',
       '--json',
       '--verbose',
@@ -28,7 +32,7 @@ describe('generate CLI usage', () => {
     const res = runCli(['all', '--bogus']);
     expect(res.code).toBe(2);
     expect(res.stdout).toBe('');
-    expect(res.stderr).toMatch(/^Unknown flag --bogus\.\n\nUsage:/);
+    expect(res.stderr).toMatch(/^Unknown option '--bogus'\. .*\n\nUsage:/);
   });
 
   it('rejects an unknown generator and names the known ones', () => {
