@@ -7,7 +7,7 @@
 import { useEffect, useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Tooltip, XAxis, YAxis } from 'recharts';
 
-export interface ChartBar {
+interface ChartBar {
   name: string;
   score: number;
 }

@@ -27,7 +27,7 @@ import {
 } from './api.schema.ts';
 import { replayPlatform } from './timeline.ts';
 
-export const API_BASE = '/api/v1/';
+const API_BASE = '/api/v1/';
 export const FEED_PATH = '/feed.xml';
 
 export interface ApiFile {
@@ -54,7 +54,7 @@ export function scoresFile(data: Dataset): ScoresFile {
   };
 }
 
-export function timelineFile(data: Dataset): TimelineFile {
+function timelineFile(data: Dataset): TimelineFile {
   return {
     schemaVersion: 1,
     method:
@@ -141,7 +141,7 @@ const dataFiles: ApiFile[] = [
   },
 ];
 
-export const indexFile: ApiFile = {
+const indexFile: ApiFile = {
   path: 'index.json',
   description: 'This list of files.',
   schema: ApiIndexSchema,
@@ -152,7 +152,7 @@ export const indexFile: ApiFile = {
 /** Every JSON file published below /api/v1/ except the schemas. */
 export const API_FILES: readonly ApiFile[] = [indexFile, ...dataFiles];
 
-export const schemaPath = (name: string) => `${API_BASE}schemas/${name}.schema.json`;
+const schemaPath = (name: string) => `${API_BASE}schemas/${name}.schema.json`;
 
 export function apiIndex(data: Dataset): ApiIndex {
   const u = data.provenance.upstream;

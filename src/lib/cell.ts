@@ -16,10 +16,10 @@ export function cellId(subCategoryId: string, vendorId: string): string {
 }
 
 /** What a cell whose status takes a reason says when upstream gave none. */
-export const NO_REASON_GIVEN = 'no reason given upstream';
+const NO_REASON_GIVEN = 'no reason given upstream';
 
 /** The parts of a status a cell draws. */
-export type CellStatus = Pick<StatusDefinition, 'label' | 'symbol'>;
+type CellStatus = Pick<StatusDefinition, 'label' | 'symbol'>;
 
 export type CellView =
   | {

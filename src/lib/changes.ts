@@ -27,7 +27,7 @@ export function commitsNewestFirst(entries: readonly HistoryEntry[]): CommitChan
 }
 
 /** `https://github.com/owner/repo` + 204 → the pull request's address. */
-export function pullRequestUrl(repoUrl: string, pr: number): string {
+function pullRequestUrl(repoUrl: string, pr: number): string {
   return `${repoUrl.replace(/\/+$/, '')}/pull/${pr}`;
 }
 

@@ -10,7 +10,7 @@ import { scorePlatform, type VendorScore } from '../../scoring/score.ts';
 import { slugify } from '../../scoring/slug.ts';
 
 /** Whether and how a correction can move a score. */
-export type ScoreEffect =
+type ScoreEffect =
   /** It changes a weight; undoing it is computed. */
   | { kind: 'weights'; platform: PlatformId }
   /** It touches data the scorer never reads (explanations, MITRE, history) or a weight of no row. */
@@ -67,7 +67,7 @@ export interface RankingChange {
 }
 
 /** Per vendor: score and rank with corrections and without, sorted by the corrected ranking. */
-export function compareRankings(
+function compareRankings(
   data: CoreData,
   platform: PlatformId,
   without: WeightsFile,

@@ -10,7 +10,7 @@ import { type Dataset, loadDataset } from '../../scoring/dataset.ts';
  * `EDR_MATRIX_DATA_DIR` lets tests build the site over fixture data; normal builds read `data/`
  * from the project root (Astro always builds from there).
  */
-export function dataDir(env: Readonly<Record<string, string | undefined>> = process.env): string {
+function dataDir(env: Readonly<Record<string, string | undefined>> = process.env): string {
   return resolve(process.cwd(), env.EDR_MATRIX_DATA_DIR ?? 'data');
 }
 

@@ -9,13 +9,13 @@ import { categoryWeight } from '../../scoring/score.ts';
 import { vendorColumns } from './matrix.ts';
 import { statusRank } from './status.ts';
 
-export interface ExplorerStatus {
+interface ExplorerStatus {
   id: StatusId;
   label: string;
   symbol: string;
 }
 
-export interface ExplorerVendor {
+interface ExplorerVendor {
   id: string;
   name: string;
   score: number;
@@ -23,7 +23,7 @@ export interface ExplorerVendor {
   measured: boolean;
 }
 
-export interface ExplorerCategory {
+interface ExplorerCategory {
   id: string;
   name: string;
   weight: number;

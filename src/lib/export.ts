@@ -3,13 +3,13 @@
  * Pure string builders; the island turns them into downloads.
  */
 
-export interface ExportColumn {
+interface ExportColumn {
   id: string;
   name: string;
   score: number;
 }
 
-export interface ExportRow {
+interface ExportRow {
   category: string;
   subCategoryId: string;
   subCategory: string;

@@ -9,7 +9,7 @@ import { scorePlatform } from '../../scoring/score.ts';
 import type { TimelineSeries } from '../components/score-timeline.types.ts';
 import { replayPlatform } from './timeline.ts';
 
-export interface VendorSummary {
+interface VendorSummary {
   id: string;
   name: string;
   first: { date: string; score: number };

@@ -5,8 +5,3 @@ import { STATUS_IDS, type StatusId } from '../../scoring/schema.ts';
 export function statusRank(id: StatusId): number {
   return STATUS_IDS.indexOf(id);
 }
-
-/** Narrows an untrusted string (a URL parameter, a form value) to a status id. */
-export function isStatusId(value: string): value is StatusId {
-  return (STATUS_IDS as readonly string[]).includes(value);
-}

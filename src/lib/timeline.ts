@@ -47,7 +47,7 @@ function apply(state: ReplayState, entry: HistoryEntry) {
 }
 
 /** The matrix as it stood, in the shape `scorePlatform` takes (one synthetic category). */
-export function snapshotMatrix(state: ReplayState, platform: PlatformId): PlatformMatrix {
+function snapshotMatrix(state: ReplayState, platform: PlatformId): PlatformMatrix {
   const vendorIds = new Set<string>();
   for (const row of state.cells.values()) for (const id of row.keys()) vendorIds.add(id);
   const subCategories = [...state.cells.entries()].map(([id, row]) => ({

@@ -9,7 +9,7 @@ import { reasonText } from './cell.ts';
 import { vendorColumns } from './matrix.ts';
 import { replayPlatform } from './timeline.ts';
 
-export interface VendorCategoryCoverage {
+interface VendorCategoryCoverage {
   id: string;
   name: string;
   earned: number;
@@ -18,7 +18,7 @@ export interface VendorCategoryCoverage {
   counts: Partial<Record<StatusId, number>>;
 }
 
-export interface CellRef {
+interface CellRef {
   subCategoryId: string;
   subCategory: string;
   category: string;
@@ -27,7 +27,7 @@ export interface CellRef {
   weight: number;
 }
 
-export interface RankPoint {
+interface RankPoint {
   date: string;
   pr: number | null;
   commit: string;
@@ -36,7 +36,7 @@ export interface RankPoint {
   of: number;
 }
 
-export interface VendorPlatform {
+interface VendorPlatform {
   platform: PlatformId;
   platformName: string;
   vendor: Vendor;

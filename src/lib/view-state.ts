@@ -6,7 +6,7 @@
 // Types only: the island bundles this module, and scoring/schema.ts would pull zod into the browser.
 import type { StatusId } from '../../scoring/schema.ts';
 
-export interface RowSort {
+interface RowSort {
   vendorId: string;
   /** false: best coverage first (status rank ascending). */
   desc: boolean;
