@@ -31,6 +31,7 @@ export const STATUS_IDS = [
   'partially',
   'via-event-logs',
   'pending-response',
+  'not-tested',
   'no',
 ] as const;
 export const StatusIdSchema = z.enum(STATUS_IDS);
@@ -57,6 +58,11 @@ export const StatusDefinitionSchema = z.strictObject({
    * covered otherwise). A cell without one is a defect unless a correction lists it.
    */
   requiresReason: z.boolean(),
+  /**
+   * `upstream`: a status upstream's files use. `project`: this project's own (Not Tested), which
+   * upstream's files never carry: import refuses it there and export never writes it.
+   */
+  origin: z.enum(['upstream', 'project']),
 });
 export type StatusDefinition = z.infer<typeof StatusDefinitionSchema>;
 

@@ -11,6 +11,20 @@ export interface StatusCatalog {
   rank(id: StatusId): number;
 }
 
+/**
+ * The statuses upstream's files may carry: the catalog that reads and writes them, so a project
+ * status (Not Tested) in an upstream file is an unknown status and export never writes one.
+ */
+export function upstreamStatuses(catalog: StatusCatalog): StatusCatalog {
+  const list = catalog.list.filter((s) => s.origin === 'upstream');
+  return {
+    list,
+    byId: new Map(list.map((s) => [s.id, s] as const)),
+    byLabel: new Map(list.map((s) => [s.label, s] as const)),
+    rank: catalog.rank,
+  };
+}
+
 export function statusCatalog(file: StatusesFile): StatusCatalog {
   const byId = new Map(file.statuses.map((s) => [s.id, s] as const));
   const list = STATUS_IDS.map((id) => byId.get(id)).filter(

@@ -125,8 +125,13 @@ function convertLayout(bundle: UpstreamBundle): UpstreamLayout {
 }
 
 function convertWeights(bundle: UpstreamBundle, statuses: StatusCatalog): WeightsFile {
+  // The project's own statuses (Not Tested) claim no coverage, so they earn nothing in the
+  // upstream-compatible formula; upstream's weights file has no value for them.
   const statusValues = Object.fromEntries(
-    statuses.list.map((s) => [s.id, bundle.weights.statusValues[s.label] as number]),
+    statuses.list.map((s) => [
+      s.id,
+      s.origin === 'project' ? 0 : (bundle.weights.statusValues[s.label] as number),
+    ]),
   ) as WeightsFile['statusValues'];
   const platforms = {} as WeightsFile['platforms'];
   for (const platform of PLATFORM_IDS) {

@@ -99,7 +99,9 @@ export function exportUpstream(data: ExportData): UpstreamFiles {
   files[WEIGHTS_FILE] = {
     source: data.weights.source,
     statusValues: Object.fromEntries(
-      data.statuses.list.map((s) => [s.label, data.weights.statusValues[s.id]]),
+      data.statuses.list
+        .filter((s) => s.origin === 'upstream')
+        .map((s) => [s.label, data.weights.statusValues[s.id]]),
     ),
     weights,
   };

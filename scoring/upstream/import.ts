@@ -9,7 +9,7 @@ import type { DataIssue } from '../issues.ts';
 import { parseData } from '../issues.ts';
 import { type ReadText, readJsonFile, readUtf8 } from '../json-file.ts';
 import { CorrectionsFileSchema, PLATFORM_IDS, StatusesFileSchema } from '../schema.ts';
-import { type StatusCatalog, statusCatalog } from '../statuses.ts';
+import { type StatusCatalog, statusCatalog, upstreamStatuses } from '../statuses.ts';
 import { readUpstream, type UpstreamBundle } from './bundle.ts';
 import { convertUpstream, type ProjectFiles, type UpstreamOrigin } from './convert.ts';
 import { applyCorrections, type CorrectionOutcome } from './corrections.ts';
@@ -77,7 +77,9 @@ export async function importUpstream(options: {
   const rules = await loadImportRules(options.dataDir, read);
   if (!rules.statuses || !rules.corrections)
     return { ok: false, issues: rules.issues, outcomes: [] };
-  const statuses: StatusCatalog = rules.statuses;
+  const all: StatusCatalog = rules.statuses;
+  // Upstream's files are read and judged with upstream's statuses only: Not Tested is ours.
+  const statuses = upstreamStatuses(all);
   const { bundle, issues: readIssues } = await readUpstream(options.from, read);
   if (readIssues.length > 0) return { ok: false, issues: readIssues, outcomes: [] };
 
@@ -113,7 +115,7 @@ export async function importUpstream(options: {
     };
   }
   const applied = outcomes.filter((o) => o.applied !== undefined).map((o) => o.correction.id);
-  const files = convertUpstream(corrected, statuses, { commit, date }, applied);
+  const files = convertUpstream(corrected, all, { commit, date }, applied);
   // The converted files must satisfy the same rules as hand-edited data.
   const after: DataIssue[] = [];
   for (const platform of PLATFORM_IDS) {

@@ -131,7 +131,7 @@ describe('npm run score', () => {
     expect(stdout).toBe('');
     expect(stderr.replaceAll(dir, '<data>')).toMatchInlineSnapshot(`
       "Nothing was scored: 1 problem(s) in <data>:
-        - <data>/matrices/linux.json, row 3 "File Creation", vendor "CrowdStrike" → categories[1].subCategories[0].cells.crowdstrike.status: expected "yes" | "via-enabling-telemetry" | "partially" | "via-event-logs" | "pending-response" | "no", received "Yes"
+        - <data>/matrices/linux.json, row 3 "File Creation", vendor "CrowdStrike" → categories[1].subCategories[0].cells.crowdstrike.status: expected "yes" | "via-enabling-telemetry" | "partially" | "via-event-logs" | "pending-response" | "not-tested" | "no", received "Yes"
       "
     `);
   });

@@ -230,6 +230,19 @@ describe('import rejects each defect class with its location', () => {
     `);
   });
 
+  it('errors if an upstream file carries the project status "Not Tested"', async () => {
+    await editJson<Row[]>(dir, 'EDR_telem_linux.json', (rows) => {
+      findRow(rows, 'File Creation').CrowdStrike = 'Not Tested';
+      return rows;
+    });
+    const messages = await importMessages();
+    expect(messages).toEqual([
+      expect.stringMatching(
+        /^<upstream>\/EDR_telem_linux\.json, row 3 "File Creation", vendor "CrowdStrike": unknown status "Not Tested"/,
+      ),
+    ]);
+  });
+
   it('errors if a vendor key is written twice in one row, naming both lines', async () => {
     const { readFile } = await import('node:fs/promises');
     const { join } = await import('node:path');

@@ -13,6 +13,7 @@ const values: StatusValues = {
   partially: 0.5,
   'via-event-logs': 0.5,
   'pending-response': 0,
+  'not-tested': 0,
   no: 0,
 };
 
