@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import linuxMatrix from '../data/matrices/linux.json' with { type: 'json' };
+import { type DataIssue, formatIssue, parseData } from '../scoring/issues.ts';
 
 export const MANIFEST_SCHEMA_VERSION = 1;
 
@@ -126,6 +127,12 @@ export const NetworkFactsSchema = z.strictObject({
   /** Bytes sent on this socket by this action. */
   bytesSent: z.number().int().nonnegative().optional(),
   bytesReceived: z.number().int().nonnegative().optional(),
+  /**
+   * Who opened the flow, seen from the actor: `outbound` for connect and sendto (local = this
+   * end, remote = the peer it dialled), `inbound` for accept and a datagram received (local = the
+   * listening or receiving port, remote = the peer that came in). Absent on listen and bind.
+   */
+  direction: z.enum(['outbound', 'inbound']).optional(),
 });
 
 export const DnsFactsSchema = z.strictObject({
@@ -202,11 +209,51 @@ export const BlockDeviceFactsSchema = z.strictObject({
   sha256: sha256.optional(),
 });
 
+/** How a script reached its interpreter. */
+export const SCRIPT_DELIVERIES = ['argv', 'file', 'stdin', 'pty'] as const;
+
 export const ScriptFactsSchema = z.strictObject({
   interpreter: z.string(),
-  /** The script text passed on the command line (bash -c / python3 -c). */
+  /**
+   * The script text, exactly as the interpreter got it: the `-c` argument, the file's bytes, what
+   * was piped to its standard input, or the line typed at the interactive prompt.
+   */
   content: z.string(),
   sha256: sha256,
+  /**
+   * `argv`: on the command line (bash -c, python3 -c); `file`: a file with a shebang executed by
+   * path, the kernel starting the interpreter; `stdin`: piped to bash -s / python3 -; `pty`: typed
+   * into an interactive bash on a pseudo-terminal, read by readline.
+   */
+  delivery: z.enum(SCRIPT_DELIVERIES).optional(),
+  /** The script file (delivery `file`). */
+  path: z.string().startsWith('/').optional(),
+  /** Pid of the interpreter process that read the script. */
+  pid: pid.optional(),
+});
+
+/** A logon attempt as the service that authenticated it saw it. */
+export const LogonFactsSchema = z.strictObject({
+  /** PAM service / program that did the authentication: sshd, su. */
+  service: z.string(),
+  user: z.string(),
+  /** How the user authenticated: publickey, password. */
+  authMethod: z.string(),
+  outcome: z.enum(['success', 'failure']),
+  /** Client end of a network logon, as the server logged it. */
+  sourceAddress: z.string().optional(),
+  sourcePort: z.number().int().min(1).max(65535).optional(),
+  /** Server end of a network logon. */
+  destinationAddress: z.string().optional(),
+  destinationPort: z.number().int().min(1).max(65535).optional(),
+  /** Pid of the server process that handled the connection (sshd's per-connection process). */
+  serverPid: pid.optional(),
+  /** Pid of the process that ran the session as the user (sshd: "User child is on pid N"). */
+  sessionPid: pid.optional(),
+  /** Key fingerprint offered (publickey), as ssh-keygen -l prints it: SHA256:... */
+  keyFingerprint: z.string().optional(),
+  /** The server's own log lines about this attempt, verbatim. */
+  serverLog: z.array(z.string()).optional(),
 });
 
 export const LibraryFactsSchema = z.strictObject({
@@ -253,6 +300,7 @@ export const ActionArgsSchema = z.strictObject({
   user: UserFactsSchema.optional(),
   /** Target user of a logon (su). */
   targetUser: z.string().optional(),
+  logon: LogonFactsSchema.optional(),
   unit: UnitFactsSchema.optional(),
   crontab: CrontabFactsSchema.optional(),
   bpf: BpfFactsSchema.optional(),
@@ -366,26 +414,17 @@ export const ManifestSchema = z.strictObject({
 });
 export type Manifest = z.infer<typeof ManifestSchema>;
 
-/** Thrown by `parseManifest` with every problem listed, one per line. */
+/** Thrown by `parseManifest` with every problem listed, one per line, each with its dot path. */
 export class ManifestError extends Error {
   override name = 'ManifestError';
-  readonly issues: string[];
-  constructor(source: string, issues: string[]) {
+  readonly issues: readonly DataIssue[];
+  constructor(source: string, issues: readonly DataIssue[]) {
     super(
       `${source} is not a valid generator manifest (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n` +
-        issues.map((issue) => `  ${issue}`).join('\n'),
+        issues.map((issue) => `  ${formatIssue(issue)}`).join('\n'),
     );
     this.issues = issues;
   }
-}
-
-function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const key of path) {
-    if (typeof key === 'number') out += `[${key}]`;
-    else out += out === '' ? String(key) : `.${String(key)}`;
-  }
-  return out === '' ? '(root)' : out;
 }
 
 /**
@@ -399,7 +438,9 @@ export function parseManifest(input: unknown, source = 'manifest'): Manifest {
     try {
       value = JSON.parse(input);
     } catch (error) {
-      throw new ManifestError(source, [`(root): not JSON: ${(error as Error).message}`]);
+      throw new ManifestError(source, [
+        { file: source, message: `not JSON: ${(error as Error).message}` },
+      ]);
     }
   }
   if (
@@ -409,13 +450,14 @@ export function parseManifest(input: unknown, source = 'manifest'): Manifest {
     value.schemaVersion !== MANIFEST_SCHEMA_VERSION
   ) {
     throw new ManifestError(source, [
-      `schemaVersion: this tool reads version ${MANIFEST_SCHEMA_VERSION}, the file has ${JSON.stringify(value.schemaVersion)}; regenerate it with npm run generate`,
+      {
+        file: source,
+        path: 'schemaVersion',
+        message: `this tool reads version ${MANIFEST_SCHEMA_VERSION}, the file has ${JSON.stringify(value.schemaVersion)}; regenerate it with npm run generate`,
+      },
     ]);
   }
-  const parsed = ManifestSchema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  throw new ManifestError(
-    source,
-    parsed.error.issues.map((issue) => `${source} → ${formatPath(issue.path)}: ${issue.message}`),
-  );
+  const parsed = parseData(ManifestSchema, value, source);
+  if (parsed.ok) return parsed.data;
+  throw new ManifestError(source, parsed.issues);
 }

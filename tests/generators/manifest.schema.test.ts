@@ -113,22 +113,22 @@ describe('parseManifest', () => {
     expect(problems(bad)).toMatchInlineSnapshot(`
       "m.json is not a valid generator manifest (4 problems):
         m.json → runs[0].runId: Invalid string: must match pattern /^etm-[0-9a-f]{8}$/
-        m.json → runs[0].status: Invalid option: expected one of "ok"|"failed"|"not-possible"
-        m.json → runs[0].actions[0].subCategories[1]: Invalid option: expected one of "process-creation"|"process-termination"|"file-creation"|"file-modification"|"file-deletion"|"user-logon"|"user-logoff"|"logon-failed"|"script-content"|"network-connection"|"network-socket-listen"|"dns-query"|"scheduled-task"|"user-account-created"|"user-account-modified"|"user-account-deleted"|"driver-load"|"image-load"|"ebpf-event"|"raw-access-read"|"process-access"|"process-tampering"|"memory-backed-file-creation"|"service-creation"|"service-modification"|"service-deletion"|"agent-start"|"agent-stop"|"md5"|"sha"|"fuzzy-hash"|"file-entropy"|"file-header-bytes"|"file-size"
-        m.json → runs[0].actions[0]: Unrecognized key: "surprise""
+        m.json → runs[0].status: expected "ok" | "failed" | "not-possible", received "done"
+        m.json → runs[0].actions[0].subCategories[1]: expected "process-creation" | "process-termination" | "file-creation" | "file-modification" | "file-deletion" | "user-logon" | "user-logoff" | "logon-failed" | "script-content" | "network-connection" | "network-socket-listen" | "dns-query" | "scheduled-task" | "user-account-created" | "user-account-modified" | "user-account-deleted" | "driver-load" | "image-load" | "ebpf-event" | "raw-access-read" | "process-access" | "process-tampering" | "memory-backed-file-creation" | "service-creation" | "service-modification" | "service-deletion" | "agent-start" | "agent-stop" | "md5" | "sha" | "fuzzy-hash" | "file-entropy" | "file-header-bytes" | "file-size", received "teleportation"
+        m.json → runs[0].actions[0]: unknown key "surprise""
     `);
   });
 
   it('says which schema version it reads when the file has another', () => {
     expect(problems({ ...minimal(), schemaVersion: 2 })).toMatchInlineSnapshot(`
       "m.json is not a valid generator manifest (1 problem):
-        schemaVersion: this tool reads version 1, the file has 2; regenerate it with npm run generate"
+        m.json → schemaVersion: this tool reads version 1, the file has 2; regenerate it with npm run generate"
     `);
   });
 
   it('reports text that is not JSON', () => {
     expect(problems('{"schemaVersion": 1,')).toMatch(
-      /^m\.json is not a valid generator manifest \(1 problem\):\n {2}\(root\): not JSON: /,
+      /^m\.json is not a valid generator manifest \(1 problem\):\n {2}m\.json: not JSON: /,
     );
   });
 
