@@ -102,7 +102,11 @@ export interface HostCapabilities {
     | 'chpasswd'
     | 'crontab'
     | 'systemctl'
-    | 'losetup',
+    | 'losetup'
+    | 'script'
+    | 'sshd'
+    | 'ssh'
+    | 'ssh-keygen',
     string | undefined
   >;
 }
@@ -129,6 +133,10 @@ export function probeHost(): HostCapabilities {
     'crontab',
     'systemctl',
     'losetup',
+    'script',
+    'sshd',
+    'ssh',
+    'ssh-keygen',
   ] as const;
   const bin = Object.fromEntries(names.map((n) => [n, whichSystem(n)])) as HostCapabilities['bin'];
   const uid = process.getuid?.() ?? -1;
