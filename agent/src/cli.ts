@@ -6,6 +6,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import {
   closeSync,
   createReadStream,
+  fstatSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -15,7 +16,13 @@ import {
 import { arch, hostname, release } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type CliSpec, EXIT, type ParsedCli, runCli, UsageError } from '../../scripts/lib/cli-kit.ts';
+import {
+  type CliSpec,
+  EXIT,
+  type ParsedCli,
+  runCli,
+  UsageError,
+} from '../../scripts/lib/cli-kit.ts';
 import type { Decoded } from './decoders.ts';
 import { Enricher } from './enricher.ts';
 import { ExclusionRuleError, parseExclusions } from './exclusions.ts';
@@ -23,6 +30,7 @@ import { FrameReader } from './frames.ts';
 import { ExecHashCache, FileAnalyzer } from './hashes.ts';
 import { OutputBuffer } from './output.ts';
 import { buildIsStale, missingBuildTools, preflight } from './preflight.ts';
+import { readySignal, sendReady } from './ready.ts';
 import { formatSummary } from './summary.ts';
 import { NameCache } from './users.ts';
 import { warmUp } from './warmup.ts';
@@ -104,6 +112,12 @@ export const spec: CliSpec = {
       type: 'string',
       value: '<ports>',
       description: 'UDP ports treated as DNS, comma-separated (default 53).',
+    },
+    'ready-fd': {
+      type: 'string',
+      value: '<n>',
+      description:
+        'Once every family is attached, write one JSON line {"ready":true,"pid":..,"loaderPid":..,"families":[..],"ringBytes":..,"drainMs":..} to this open file descriptor (3 or above) and close it; closed without a line, the agent ended before it was ready.',
     },
     'scope-cgroup': {
       type: 'string',
@@ -196,6 +210,16 @@ async function main(
   }
   const replay = cli.values.replay as string | undefined;
   const outPath = cli.values.out as string | undefined;
+  const readyFd = intFlag(cli, 'ready-fd', 3, 65535);
+  if (readyFd !== undefined) {
+    try {
+      fstatSync(readyFd);
+    } catch {
+      throw new UsageError(
+        `--ready-fd ${readyFd}: descriptor ${readyFd} is not open; start the agent with a pipe or file there.`,
+      );
+    }
+  }
 
   if (!replay) {
     const pre = preflight();
@@ -312,6 +336,7 @@ async function main(
     enricher.flushBatch();
     if (!announced && enricher.hello) {
       announced = true;
+      if (readyFd !== undefined) sendReady(readyFd, readySignal(enricher.hello, process.pid));
       io.stderr(
         `agent: attached (families 0x${enricher.hello.families.toString(16)}, loader pid ${enricher.hello.loaderPid}), ` +
           `writing events to ${outPath ?? 'stdout'}\n`,

@@ -10,7 +10,7 @@ import { FILE_DECODERS, type FileRec } from './families/file/decode.ts';
 import { LOADER_DECODERS, type LoaderRec } from './families/loader/decode.ts';
 import { NET_DECODERS, type NetRec } from './families/net/decode.ts';
 import { PROCESS_DECODERS, type ProcessRec } from './families/process/decode.ts';
-import { SCRIPT_DECODERS, type BashReadlineRec } from './families/script/decode.ts';
+import { type BashReadlineRec, SCRIPT_DECODERS } from './families/script/decode.ts';
 import { SECURITY_DECODERS, type SecurityRec } from './families/security/decode.ts';
 
 /** A decoded record of any family, told apart by `kind`. */

@@ -5,7 +5,7 @@
  * reader counts them).
  */
 import type { Decoded } from './decoders.ts';
-import { EventWriter, type EnrichContext, type HostInfo } from './event.ts';
+import { type EnrichContext, EventWriter, type HostInfo } from './event.ts';
 import type { Exclusions } from './exclusions.ts';
 import { AuditEnricher } from './families/audit/enrich.ts';
 import { DnsEnricher } from './families/dns/enrich.ts';

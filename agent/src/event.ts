@@ -4,14 +4,9 @@
  * after it; EventWriter renders the head and the process block, the families give the rest
  * through an EventSpec. EnrichContext is what a family's enricher may use.
  */
-import {
-  anemic,
-  ECS_VERSION,
-  imageMembersBuf,
-  procMembers,
-  userMembersBuf,
-} from './ecs.ts';
+
 import type { TaskCtx } from './decode.ts';
+import { anemic, ECS_VERSION, imageMembersBuf, procMembers, userMembersBuf } from './ecs.ts';
 import { type Exclusions, excludesPath } from './exclusions.ts';
 import type { OutputBuffer } from './output.ts';
 import type { Proc, ProcessTable } from './processes.ts';

@@ -11,10 +11,10 @@ import { fileURLToPath } from 'node:url';
 import type { Decoded } from './decoders.ts';
 import { Enricher } from './enricher.ts';
 import { parseExclusions } from './exclusions.ts';
+import { PROC_EXEC, PROC_EXIT, PROC_FORK } from './families/process/records.ts';
 import { FrameReader } from './frames.ts';
 import { ExecHashCache, FileAnalyzer } from './hashes.ts';
 import { OutputBuffer } from './output.ts';
-import { PROC_EXEC, PROC_EXIT, PROC_FORK } from './families/process/records.ts';
 import { HDR, REC, RECORD_VERSION, TASK } from './records.ts';
 import type { NameCache } from './users.ts';
 
@@ -127,9 +127,10 @@ export function warmupStream(n: number, first = 1): Buffer {
       startNs: ts + STEP_NS,
       parentStartNs: leader.startNs,
     };
-    frame(simpleRecord(REC.PROC_FORK, PROC_FORK.SIZE, child, (ts += STEP_NS)));
-    frame(execRecord(child, (ts += STEP_NS), exe, st, ['warmup', String(i)]));
-    frame(simpleRecord(REC.PROC_EXIT, PROC_EXIT.SIZE, child, (ts += STEP_NS)));
+    frame(simpleRecord(REC.PROC_FORK, PROC_FORK.SIZE, child, ts + STEP_NS));
+    frame(execRecord(child, ts + 2 * STEP_NS, exe, st, ['warmup', String(i)]));
+    frame(simpleRecord(REC.PROC_EXIT, PROC_EXIT.SIZE, child, ts + 3 * STEP_NS));
+    ts += 3 * STEP_NS;
   }
   return Buffer.concat(frames);
 }

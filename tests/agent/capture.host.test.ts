@@ -265,7 +265,9 @@ describe.skipIf(skip)('agent capture of known activity', () => {
       );
       expect(events).toHaveLength(2);
       const reference = ssdeepOf(content);
-      for (const e of events) expect((e.file?.hash as { ssdeep: string }).ssdeep).toBe(reference);
+      for (const e of events) {
+        expect((e.file as { hash: { ssdeep: string } }).hash.ssdeep).toBe(reference);
+      }
     },
   );
 

@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { waitForReady } from '../../agent/src/ready.ts';
 import {
   AGENT_CLI,
   announceSkip,
@@ -81,6 +82,57 @@ describe('agent command line', () => {
       event: { action: 'end' },
       process: { pid: 31337, exit_code: 9 },
     });
+  });
+
+  it('writes one ready line on --ready-fd once the hello record arrived, then closes it', async () => {
+    const dir = tempDir('ready');
+    const file = join(dir, 'stream.bin');
+    writeFileSync(file, Buffer.concat([frameOf(helloRecord()), frameOf(exitRecordBytes(7, 0))]));
+    const child = spawn(
+      process.execPath,
+      [AGENT_CLI, '--replay', file, '--out', join(dir, 'events.ndjson'), '--ready-fd', '3'],
+      { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe', 'pipe'] },
+    );
+    const lines: string[] = [];
+    child.stdio[3]?.on('data', (d: Buffer) => lines.push(d.toString()));
+    const closed = new Promise<void>((res) => child.stdio[3]?.on('end', () => res()));
+    const ready = await waitForReady(child, 3, 30_000);
+    // The recorded hello: loader pid 4242, families 0xf.
+    expect(ready).toEqual({
+      ready: true,
+      pid: child.pid,
+      loaderPid: 4242,
+      families: ['process', 'memfd', 'file', 'security'],
+      ringBytes: 0,
+      drainMs: 0,
+    });
+    await closed;
+    expect(lines.join('')).toBe(`${JSON.stringify(ready)}\n`);
+    await new Promise((res) => child.on('exit', res));
+  });
+
+  it('closes the ready descriptor without a line when it cannot start', async () => {
+    // As root, drop to nobody; as any other user, that user already lacks the capabilities.
+    const argv = [AGENT_CLI, '--duration', '1', '--ready-fd', '3'];
+    const child =
+      process.getuid?.() === 0
+        ? spawn(
+            'setpriv',
+            ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, ...argv],
+            { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe', 'pipe'] },
+          )
+        : spawn(process.execPath, argv, { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
+    await expect(waitForReady(child, 3, 30_000)).rejects.toThrow(
+      'The agent closed its ready descriptor without a ready signal: it ended before every family was attached.',
+    );
+  });
+
+  it('refuses a --ready-fd that is not open, with exit 2', () => {
+    const r = cli(['--replay', '/dev/null', '--ready-fd', '4093']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(
+      '--ready-fd 4093: descriptor 4093 is not open; start the agent with a pipe or file there.',
+    );
   });
 });
 

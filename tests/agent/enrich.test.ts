@@ -9,8 +9,8 @@ import { describe, expect, it } from 'vitest';
 import type { TaskCtx } from '../../agent/src/decode.ts';
 import type { Decoded } from '../../agent/src/decoders.ts';
 import { Enricher } from '../../agent/src/enricher.ts';
-import { resolvePath } from '../../agent/src/families/file/enrich.ts';
 import { parseExclusions } from '../../agent/src/exclusions.ts';
+import { resolvePath } from '../../agent/src/families/file/enrich.ts';
 import { ExecHashCache, FileAnalyzer, type FileFacts } from '../../agent/src/hashes.ts';
 import { OutputBuffer } from '../../agent/src/output.ts';
 import { NameCache } from '../../agent/src/users.ts';
@@ -22,7 +22,7 @@ const ssdeepMissing = (() => {
   const probe = join(tempDir('ssdeep-probe'), 'probe');
   writeFileSync(probe, 'probe');
   return ssdeepProgram(probe) === undefined
-    ? 'the ssdeep program is not installed (Debian package ssdeep), so the agent\'s ssdeep has no reference to be compared with'
+    ? "the ssdeep program is not installed (Debian package ssdeep), so the agent's ssdeep has no reference to be compared with"
     : undefined;
 })();
 

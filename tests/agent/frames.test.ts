@@ -4,10 +4,10 @@
  * truncated end) is reported and skipped without losing the records around it.
  */
 import { describe, expect, it } from 'vitest';
-import type { Decoded } from '../../agent/src/decoders.ts';
 import { pathFromBlob } from '../../agent/src/decode.ts';
-import { type FrameProblem, FrameReader } from '../../agent/src/frames.ts';
+import type { Decoded } from '../../agent/src/decoders.ts';
 import { MEMFD_CREATE } from '../../agent/src/families/process/records.ts';
+import { type FrameProblem, FrameReader } from '../../agent/src/frames.ts';
 import { HDR, REC } from '../../agent/src/records.ts';
 import {
   exitRecordBytes as exitRecord,

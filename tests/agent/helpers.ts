@@ -7,6 +7,10 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll } from 'vitest';
+import type { EcsEvent } from '../../agent/src/ecs-event.ts';
+import { waitForReady } from '../../agent/src/ready.ts';
+
+export type { EcsEvent };
 
 export const REPO = resolve(import.meta.dirname, '../..');
 export const AGENT_CLI = join(REPO, 'agent/src/cli.ts');
@@ -107,54 +111,24 @@ export interface AgentResult {
   events: EcsEvent[];
 }
 
-/** The parts of an ECS event the tests read; everything else stays unknown. */
-export interface EcsEvent {
-  '@timestamp': string;
-  event: {
-    kind: string;
-    action: string;
-    category: string[];
-    type: string[];
-    outcome?: string;
-    sequence: number;
-  };
-  process: Record<string, unknown> & { pid: number; entity_id: string };
-  file?: Record<string, unknown>;
-  Target?: { process: Record<string, unknown> & { pid: number } };
-  /** Absent on the agent's own start and stop events. */
-  user?: { id: string; name?: string };
-  [key: string]: unknown;
-}
-
-/** Starts `node agent/src/cli.ts --out <file> ...args` and waits until it is attached. */
+/**
+ * Starts `node agent/src/cli.ts --out <file> --ready-fd 3 ...args` and waits for its ready
+ * signal on descriptor 3.
+ */
 export async function startAgent(args: string[], dir: string): Promise<AgentRun> {
   const outFile = join(dir, 'events.ndjson');
-  const child = spawn(process.execPath, [AGENT_CLI, '--out', outFile, ...args], {
+  const child = spawn(process.execPath, [AGENT_CLI, '--out', outFile, '--ready-fd', '3', ...args], {
     cwd: REPO,
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
   });
   let err = '';
   child.stderr?.on('data', (d: Buffer) => {
     err += d.toString();
   });
   const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
-  const loaderPid = await new Promise<number>((res, rej) => {
-    const timer = setTimeout(
-      () => rej(new Error(`agent did not attach within 90 s:\n${err}`)),
-      90_000,
-    );
-    const check = () => {
-      const m = /agent: attached .*loader pid (\d+)/.exec(err);
-      if (m) {
-        clearTimeout(timer);
-        res(Number(m[1]));
-      }
-    };
-    child.stderr?.on('data', check);
-    child.on('exit', () => {
-      clearTimeout(timer);
-      rej(new Error(`agent exited before attaching:\n${err}`));
-    });
+  const { loaderPid } = await waitForReady(child, 3, 90_000).catch((error: Error) => {
+    child.kill('SIGTERM');
+    throw new Error(`${error.message} Its messages:\n${err}`);
   });
   return {
     child,

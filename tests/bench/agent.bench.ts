@@ -26,8 +26,15 @@ import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync }
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { waitForReady } from '../../agent/src/ready.ts';
 import { auditdUnavailable, startAuditd } from '../../generators/evidence/sensors/auditd.ts';
-import { type CliSpec, EXIT, type ParsedCli, runCli, UsageError } from '../../scripts/lib/cli-kit.ts';
+import {
+  type CliSpec,
+  EXIT,
+  type ParsedCli,
+  runCli,
+  UsageError,
+} from '../../scripts/lib/cli-kit.ts';
 import {
   BenchCgroup,
   cgroupUnavailable,
@@ -233,14 +240,10 @@ async function main(
 
     const startAgent = async (extra: string[]): Promise<Session> => {
       const out = join(dir, `agent-${Date.now()}.ndjson`);
-      const agent: ChildProcess = sensor.spawn([
-        process.execPath,
-        AGENT_CLI,
-        '--out',
-        out,
-        '--no-build',
-        ...extra,
-      ]);
+      const agent: ChildProcess = sensor.spawn(
+        [process.execPath, AGENT_CLI, '--out', out, '--no-build', '--ready-fd', '3', ...extra],
+        1,
+      );
       let err = '';
       agent.stderr?.on('data', (d: Buffer) => {
         err += d.toString();
@@ -253,13 +256,9 @@ async function main(
         }
       };
       cleanups.push(stop);
-      const deadline = Date.now() + 60_000;
-      while (!/agent: attached .*loader pid (\d+)/.test(err)) {
-        if (agent.exitCode !== null || Date.now() > deadline)
-          throw new Error(`The agent did not start:\n${err}`);
-        await sleep(100);
-      }
-      const loaderPid = Number(/loader pid (\d+)/.exec(err)?.[1]);
+      const { loaderPid } = await waitForReady(agent, 3, 60_000).catch((error: Error) => {
+        throw new Error(`The agent did not start: ${error.message} Its messages:\n${err}`);
+      });
       await sleep(1000); // process-table seeding and the first stats record
       await settle(out);
       return {

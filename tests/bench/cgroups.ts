@@ -62,9 +62,11 @@ export class BenchCgroup {
     return { status: r.status, stderr: r.stderr };
   }
 
-  spawn(argv: readonly string[]): ChildProcess {
+  /** Starts argv in this cgroup, stderr piped; `extraPipes` more pipes on descriptors 3, 4... */
+  spawn(argv: readonly string[], extraPipes = 0): ChildProcess {
     const [cmd, args] = this.wrap(argv);
-    return spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const extra: 'pipe'[] = Array.from({ length: extraPipes }, () => 'pipe');
+    return spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe', ...extra] });
   }
 
   /** Moves what is left back to the root cgroup and removes this one. */

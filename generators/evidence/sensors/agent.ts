@@ -1,12 +1,13 @@
 /**
  * The reference agent (agent/) as a sensor for one capture: started with `node agent/src/cli.ts
- * --out <file>`, ready once it prints "agent: attached", stopped with SIGINT (it drains the ring
- * buffer and writes its summary before exiting).
+ * --out <file> --ready-fd 3`, ready once it writes its ready signal on descriptor 3 (every family
+ * attached), stopped with SIGINT (it drains the ring buffer and writes its summary before exiting).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type ReadySignal, waitForReady } from '../../../agent/src/ready.ts';
 import { auditStatus } from './auditd.ts';
 import type { SensorSession } from './sensor.types.ts';
 
@@ -40,32 +41,18 @@ export async function startAgent(
   const capture = join(dir, 'agent.ndjson');
   // The agent switches kernel auditing on while it runs; the refresh puts it back however it ends.
   const auditBefore = auditEnabled();
-  log(`agent: starting ${AGENT_CLI} --out ${capture} ${flags.join(' ')}`);
-  const child: ChildProcess = spawn(process.execPath, [AGENT_CLI, '--out', capture, ...flags], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  log(`agent: starting ${AGENT_CLI} --out ${capture} --ready-fd 3 ${flags.join(' ')}`);
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [AGENT_CLI, '--out', capture, '--ready-fd', '3', ...flags],
+    { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] },
+  );
   let stderr = '';
-  const ready = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () =>
-        reject(new Error(`The agent did not attach within 120 s. Its messages:\n${stderr.trim()}`)),
-      120_000,
-    );
-    child.stderr?.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      if (stderr.includes('agent: attached')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(
-        new Error(
-          `The agent exited with status ${code} before attaching. Its messages:\n${stderr.trim()}`,
-        ),
-      );
-    });
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const ready = waitForReady(child, 3, 120_000).catch((error: Error) => {
+    throw new Error(`${error.message} Its messages:\n${stderr.trim()}`);
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let stopped = false;
@@ -91,31 +78,32 @@ export async function startAgent(
         `The agent ended on its own (status ${child.exitCode ?? child.signalCode}) before it was stopped, so the capture is incomplete. Its messages:\n${tail()}`,
       );
     }
-    {
-      child.kill('SIGINT');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 30_000))]);
-      if (child.exitCode === null) {
-        child.kill('SIGKILL');
-        throw new Error(
-          'The agent did not stop within 30 s of SIGINT and was killed; the capture may be cut short.',
-        );
-      }
-      if (child.exitCode !== 0) {
-        throw new Error(
-          `The agent exited with status ${child.exitCode} after SIGINT; the capture may be incomplete. Its messages:\n${tail()}`,
-        );
-      }
+    child.kill('SIGINT');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 30_000))]);
+    if (child.exitCode === null) {
+      child.kill('SIGKILL');
+      throw new Error(
+        'The agent did not stop within 30 s of SIGINT and was killed; the capture may be cut short.',
+      );
     }
-    const summary = stderr.slice(stderr.lastIndexOf('agent: attached'));
-    log(`agent: stopped\n${summary.split('\n').slice(1).join('\n').trim()}`);
+    if (child.exitCode !== 0) {
+      throw new Error(
+        `The agent exited with status ${child.exitCode} after SIGINT; the capture may be incomplete. Its messages:\n${tail()}`,
+      );
+    }
+    const at = stderr.lastIndexOf('agent summary');
+    log(`agent: stopped\n${at < 0 ? tail() : stderr.slice(at).trim()}`);
   };
+  let signal: ReadySignal;
   try {
-    await ready;
+    signal = await ready;
   } catch (error) {
     await stop().catch(() => {});
     throw error;
   }
-  log(stderr.trim().split('\n').at(-1) ?? 'agent: attached');
+  log(
+    `agent: ready (families ${signal.families.join(',')}, loader pid ${signal.loaderPid}), writing events to ${capture}`,
+  );
   return {
     name: 'agent',
     pid: child.pid ?? 0,

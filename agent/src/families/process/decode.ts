@@ -12,7 +12,14 @@ import {
   u64,
 } from '../../decode.ts';
 import { REC } from '../../records.ts';
-import { MEMFD_CREATE, MEMFD_NAME_LEN, PROC_EXEC, PROC_EXIT, PROC_FORK, PROC_SETSID } from './records.ts';
+import {
+  MEMFD_CREATE,
+  MEMFD_NAME_LEN,
+  PROC_EXEC,
+  PROC_EXIT,
+  PROC_FORK,
+  PROC_SETSID,
+} from './records.ts';
 
 export interface ForkRec extends RecordBase {
   kind: 'fork';

@@ -13,7 +13,13 @@ import { EXECF } from './records.ts';
 const q = JSON.stringify;
 
 /** `MFD_*` flags of memfd_create(2). */
-const MFD = { CLOEXEC: 0x1, ALLOW_SEALING: 0x2, HUGETLB: 0x4, NOEXEC_SEAL: 0x8, EXEC: 0x10 } as const;
+const MFD = {
+  CLOEXEC: 0x1,
+  ALLOW_SEALING: 0x2,
+  HUGETLB: 0x4,
+  NOEXEC_SEAL: 0x8,
+  EXEC: 0x10,
+} as const;
 
 /** The prefix of a memfd's path: it lives at the root of the kernel's internal shm mount. */
 const MEMFD_PREFIX = '/memfd:';

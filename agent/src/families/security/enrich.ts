@@ -166,7 +166,7 @@ export class SecurityEnricher {
       action: rec.write ? 'process_vm_writev' : 'process_vm_readv',
       outcome: rec.ret >= 0 ? 'success' : 'failure',
       proc: p,
-      procExtra: `,"Ext":{"process_vm":{"bytes":${rec.ret >= 0 ? rec.ret : 0},"local_iovcnt":${rec.localIovcnt},"remote_iovcnt":${rec.remoteIovcnt}}}`,
+      procExtra: `,"Ext":{"process_vm":{"bytes":${Math.max(rec.ret, 0)},"local_iovcnt":${rec.localIovcnt},"remote_iovcnt":${rec.remoteIovcnt}}}`,
       top: this.ctx.events.target(rec.targetPid),
     });
   }
