@@ -1,8 +1,15 @@
-/** Loopback-only sockets: TCP listen/accept/connect on 127.0.0.1 and ::1, UDP, and a refused connect. */
-import { createSocket } from 'node:dgram';
+/**
+ * Loopback-only sockets: TCP listen, connect (outbound) and accept (inbound) on 127.0.0.1 and ::1,
+ * a UDP datagram sent from one socket and received by another, and a refused connect. Every
+ * network action records protocol, both ends, direction and outcome.
+ */
+import { createSocket, type RemoteInfo, type Socket as UdpSocket } from 'node:dgram';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { Generator } from '../generator.types.ts';
 import type { RunContext } from '../lib/recorder.ts';
+import type { ActionArgs } from '../manifest.schema.ts';
+
+type Network = NonNullable<ActionArgs['network']>;
 
 function listen(server: Server, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -14,9 +21,13 @@ function listen(server: Server, host: string): Promise<number> {
   });
 }
 
-function dial(host: string, port: number): Promise<Socket> {
+function dial(host: string, port: number, localPort?: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host, port });
+    const socket = connect({
+      host,
+      port,
+      ...(localPort === undefined ? {} : { localAddress: host, localPort }),
+    });
     socket.once('connect', () => resolve(socket));
     socket.once('error', reject);
   });
@@ -24,6 +35,13 @@ function dial(host: string, port: number): Promise<Socket> {
 
 function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
+}
+
+function bindUdp(socket: UdpSocket, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(0, host, () => resolve(socket.address().port));
+  });
 }
 
 async function tcpRound(
@@ -55,22 +73,23 @@ async function tcpRound(
   );
   if (!listened.result.ok) return;
   const payload = Buffer.from(`${ctx.runId} hello over ${family}\n`);
+  const outbound: Network = {
+    protocol: 'tcp',
+    family,
+    localAddress: host,
+    localPort: 0,
+    remoteAddress: host,
+    remotePort: port,
+    direction: 'outbound',
+  };
   let client: Socket | undefined;
   await ctx.stepAsync(
     {
       subCategories: ['network-connection'],
       operation: 'connect',
       via: 'node',
-      args: {
-        network: {
-          protocol: 'tcp',
-          family,
-          localAddress: host,
-          localPort: 0,
-          remoteAddress: host,
-          remotePort: port,
-        },
-      },
+      args: { network: outbound },
+      note: 'The client end: localPort is the ephemeral port the kernel chose for it.',
     },
     async () => {
       client = await dial(host, port);
@@ -82,12 +101,9 @@ async function tcpRound(
         result: { ok: true, returnValue: 0 },
         args: {
           network: {
-            protocol: 'tcp',
-            family,
+            ...outbound,
             localAddress: client.localAddress ?? host,
             localPort: client.localPort ?? 0,
-            remoteAddress: host,
-            remotePort: port,
             bytesSent: payload.length,
           },
         },
@@ -99,24 +115,39 @@ async function tcpRound(
       subCategories: ['network-connection'],
       operation: 'accept',
       via: 'node',
-      args: { network: { protocol: 'tcp', family, localAddress: host, localPort: port } },
-      note: 'The listening side accepts the connection and reads the payload.',
+      args: {
+        network: {
+          protocol: 'tcp',
+          family,
+          localAddress: host,
+          localPort: port,
+          direction: 'inbound',
+        },
+      },
+      note: 'The listening side accepts the connection and reads the payload: localPort is the listening port, remote the client end it accepted.',
     },
     async () => {
       const socket = await accepted;
+      // Read the peer before anything closes the socket: a destroyed socket forgets it.
+      const remoteAddress = socket.remoteAddress;
+      const remotePort = socket.remotePort;
       const data = await new Promise<Buffer>((resolve) => socket.once('data', resolve));
       socket.destroy();
+      if (remoteAddress === undefined || remotePort === undefined) {
+        return { result: { ok: false, message: 'the accepted socket has no peer address' } };
+      }
       return {
         result: { ok: data.equals(payload), returnValue: data.length },
         args: {
           network: {
             protocol: 'tcp',
             family,
-            localAddress: host,
-            localPort: port,
-            remoteAddress: socket.remoteAddress ?? host,
-            remotePort: socket.remotePort ?? 0,
+            localAddress: socket.localAddress ?? host,
+            localPort: socket.localPort ?? port,
+            remoteAddress,
+            remotePort,
             bytesReceived: data.length,
+            direction: 'inbound',
           },
         },
       };
@@ -126,10 +157,132 @@ async function tcpRound(
   await closeServer(server);
 }
 
+/** One datagram from a sender socket to a receiver socket, both on 127.0.0.1. */
+async function udpRound(ctx: RunContext): Promise<void> {
+  const host = '127.0.0.1';
+  const receiver = createSocket('udp4');
+  const sender = createSocket('udp4');
+  ctx.onCleanup('close udp sockets', () => {
+    for (const s of [receiver, sender]) {
+      try {
+        s.close();
+      } catch {
+        // already closed
+      }
+    }
+  });
+  let receiverPort = 0;
+  await ctx.stepAsync(
+    {
+      subCategories: ['network-socket-listen'],
+      operation: 'bind',
+      via: 'node',
+      args: { network: { protocol: 'udp', family: 'ipv4', localAddress: host, localPort: 0 } },
+      note: 'The receiving socket.',
+    },
+    async () => {
+      receiverPort = await bindUdp(receiver, host);
+      return {
+        result: { ok: true, returnValue: 0 },
+        args: {
+          network: { protocol: 'udp', family: 'ipv4', localAddress: host, localPort: receiverPort },
+        },
+      };
+    },
+  );
+  let senderPort = 0;
+  await ctx.stepAsync(
+    {
+      subCategories: [],
+      operation: 'bind',
+      via: 'node',
+      phase: 'setup',
+      args: { network: { protocol: 'udp', family: 'ipv4', localAddress: host, localPort: 0 } },
+      note: 'The sending socket, bound first so its port is known before it sends.',
+    },
+    async () => {
+      senderPort = await bindUdp(sender, host);
+      return {
+        result: { ok: true, returnValue: 0 },
+        args: {
+          network: { protocol: 'udp', family: 'ipv4', localAddress: host, localPort: senderPort },
+        },
+      };
+    },
+  );
+  const datagram = Buffer.from(`${ctx.runId} datagram`);
+  const received = new Promise<[Buffer, RemoteInfo]>((resolve) =>
+    receiver.once('message', (msg, rinfo) => resolve([msg, rinfo])),
+  );
+  const sent: Network = {
+    protocol: 'udp',
+    family: 'ipv4',
+    localAddress: host,
+    localPort: senderPort,
+    remoteAddress: host,
+    remotePort: receiverPort,
+    direction: 'outbound',
+  };
+  await ctx.stepAsync(
+    {
+      subCategories: ['network-connection'],
+      operation: 'sendto',
+      via: 'node',
+      args: { network: sent },
+    },
+    async () => {
+      const bytes = await new Promise<number>((resolve, reject) => {
+        sender.send(datagram, receiverPort, host, (error, n) =>
+          error ? reject(error) : resolve(n),
+        );
+      });
+      return {
+        result: { ok: bytes === datagram.length, returnValue: bytes },
+        args: { network: { ...sent, bytesSent: bytes } },
+      };
+    },
+  );
+  await ctx.stepAsync(
+    {
+      subCategories: ['network-connection'],
+      operation: 'recvfrom',
+      via: 'node',
+      args: {
+        network: {
+          protocol: 'udp',
+          family: 'ipv4',
+          localAddress: host,
+          localPort: receiverPort,
+          direction: 'inbound',
+        },
+      },
+      note: "The receiving socket reads the datagram; remote is the sender's address and port as recvfrom returned them.",
+    },
+    async () => {
+      const [msg, rinfo] = await received;
+      return {
+        result: { ok: msg.equals(datagram), returnValue: msg.length },
+        args: {
+          network: {
+            protocol: 'udp',
+            family: 'ipv4',
+            localAddress: host,
+            localPort: receiverPort,
+            remoteAddress: rinfo.address,
+            remotePort: rinfo.port,
+            bytesReceived: msg.length,
+            direction: 'inbound',
+          },
+        },
+      };
+    },
+  );
+}
+
 export const networkLoopback: Generator = {
   name: 'network_loopback',
   summary:
-    'TCP listen, connect and accept on 127.0.0.1 and ::1, a UDP datagram, and a refused connect; loopback only.',
+    'TCP listen, connect and accept on 127.0.0.1 and ::1, a UDP datagram sent and received, and a refused connect; loopback only.',
   subCategories: ['network-connection', 'network-socket-listen'],
   needsRoot: false,
   touches: 'loopback sockets on ephemeral ports only',
@@ -138,115 +291,38 @@ export const networkLoopback: Generator = {
     await tcpRound(ctx, '127.0.0.1', 'ipv4', 'success');
     // IPv6 may be disabled on the host: then the listen fails and is recorded as such.
     await tcpRound(ctx, '::1', 'ipv6', 'either');
+    await udpRound(ctx);
 
-    const receiver = createSocket('udp4');
-    const sender = createSocket('udp4');
-    ctx.onCleanup('close udp sockets', () => {
-      for (const s of [receiver, sender]) {
-        try {
-          s.close();
-        } catch {
-          // already closed
-        }
-      }
-    });
-    let port = 0;
-    await ctx.stepAsync(
-      {
-        subCategories: ['network-socket-listen'],
-        operation: 'bind',
-        via: 'node',
-        args: {
-          network: { protocol: 'udp', family: 'ipv4', localAddress: '127.0.0.1', localPort: 0 },
-        },
-      },
-      async () => {
-        await new Promise<void>((resolve, reject) => {
-          receiver.once('error', reject);
-          receiver.bind(0, '127.0.0.1', () => resolve());
-        });
-        port = receiver.address().port;
-        return {
-          result: { ok: true, returnValue: 0 },
-          args: {
-            network: {
-              protocol: 'udp',
-              family: 'ipv4',
-              localAddress: '127.0.0.1',
-              localPort: port,
-            },
-          },
-        };
-      },
-    );
-    const datagram = Buffer.from(`${ctx.runId} datagram`);
-    await ctx.stepAsync(
-      {
-        subCategories: ['network-connection'],
-        operation: 'sendto',
-        via: 'node',
-        args: {
-          network: {
-            protocol: 'udp',
-            family: 'ipv4',
-            localAddress: '127.0.0.1',
-            localPort: 0,
-            remoteAddress: '127.0.0.1',
-            remotePort: port,
-          },
-        },
-      },
-      async () => {
-        const received = new Promise<Buffer>((resolve) => receiver.once('message', resolve));
-        await new Promise<void>((resolve, reject) => {
-          sender.bind(0, '127.0.0.1', () => {
-            sender.send(datagram, port, '127.0.0.1', (error) =>
-              error ? reject(error) : resolve(),
-            );
-          });
-        });
-        const got = await received;
-        return {
-          result: { ok: got.equals(datagram), returnValue: datagram.length },
-          args: {
-            network: {
-              protocol: 'udp',
-              family: 'ipv4',
-              localAddress: '127.0.0.1',
-              localPort: sender.address().port,
-              remoteAddress: '127.0.0.1',
-              remotePort: port,
-              bytesSent: datagram.length,
-            },
-          },
-        };
-      },
-    );
-
-    // A port that was just free: the kernel answers the SYN with RST.
-    const probe = createServer();
-    const closedPort = await listen(probe, '127.0.0.1');
-    await closeServer(probe);
+    // Ports that were just free: the kernel answers the SYN to the closed one with RST. The
+    // client binds the other one first, so the failed attempt's local port is known too.
+    const freePort = async () => {
+      const probe = createServer();
+      const port = await listen(probe, '127.0.0.1');
+      await closeServer(probe);
+      return port;
+    };
+    const closedPort = await freePort();
+    const clientPort = await freePort();
+    const refused: Network = {
+      protocol: 'tcp',
+      family: 'ipv4',
+      localAddress: '127.0.0.1',
+      localPort: clientPort,
+      remoteAddress: '127.0.0.1',
+      remotePort: closedPort,
+      direction: 'outbound',
+    };
     await ctx.stepAsync(
       {
         subCategories: ['network-connection'],
         operation: 'connect',
         via: 'node',
-        args: {
-          network: {
-            protocol: 'tcp',
-            family: 'ipv4',
-            localAddress: '127.0.0.1',
-            localPort: 0,
-            remoteAddress: '127.0.0.1',
-            remotePort: closedPort,
-          },
-        },
+        args: { network: refused },
         expect: 'failure',
-        note: 'Nothing listens on this port: connect fails with ECONNREFUSED.',
+        note: 'Nothing listens on this port: connect (from a socket bound to localPort first) fails with ECONNREFUSED.',
       },
       async () => {
-        const socket = await dial('127.0.0.1', closedPort);
+        const socket = await dial('127.0.0.1', closedPort, clientPort);
         socket.destroy();
         return { result: { ok: true, returnValue: 0 } };
       },
