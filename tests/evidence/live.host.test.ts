@@ -9,6 +9,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { missingBuildTools, preflight } from '../../agent/src/preflight.ts';
 import type { EvidenceFile } from '../../generators/evidence/evidence-file.schema.ts';
 import { agentUnavailable } from '../../generators/evidence/sensors/agent.ts';
 import { auditdUnavailable } from '../../generators/evidence/sensors/auditd.ts';
@@ -20,6 +21,21 @@ const PORT_START = '/proc/sys/net/ipv4/ip_unprivileged_port_start';
 function skipReason(sensor: string, why: string | undefined): string | undefined {
   if (why !== undefined) process.stderr.write(`[skip] evidence live ${sensor}: ${why}\n`);
   return why;
+}
+
+/**
+ * Why the reference agent cannot run here, as the agent itself would say it: not root, no BTF,
+ * not built and no toolchain to build it (clang, bpftool, libbpf), no tracefs. A host that can
+ * build and load it runs the test, so a real failure fails.
+ */
+function agentSkipReason(): string | undefined {
+  const why = agentUnavailable();
+  if (why !== undefined) return why;
+  const missing = missingBuildTools();
+  if (missing.length > 0 && !existsSync(join(ROOT, 'agent/build/agent-loader')))
+    return `the agent is not built and cannot be: missing ${missing.join(', ')}.`;
+  const checks = preflight();
+  return checks.ok ? undefined : checks.problems.join(' ');
 }
 
 const tmp = mkdtempSync(join(tmpdir(), 'etm-evidence-live-'));
@@ -97,7 +113,7 @@ describe.skipIf(skipReason('auditd', auditdUnavailable()))(
   },
 );
 
-describe.skipIf(skipReason('agent', agentUnavailable()))(
+describe.skipIf(skipReason('agent', agentSkipReason()))(
   'evidence:refresh with the reference agent',
   () => {
     it('measures the row from a fresh capture and leaves the host as it was', {

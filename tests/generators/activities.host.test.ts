@@ -203,13 +203,20 @@ describe('file_activity, process_lifecycle, script_content', () => {
   it('file_activity leaves the file facts of each step and an ENOENT for the second unlink', async ({
     skip,
   }) => {
+    const checked: string[] = [];
     const r = await run('file_activity', skip, (a) => {
       if (a.args.file !== undefined)
         expect(sha256(readFileSync(a.args.file.path))).toBe(a.args.file.sha256);
-      if (a.operation === 'chmod') expect(a.args.file?.mode).toBe(0o600);
-      if (a.operation === 'truncate') expect(a.args.file?.size).toBe(10);
+      if (a.operation === 'chmod' || a.operation === 'truncate') {
+        checked.push(a.operation);
+        expect(a.args.file, `${a.operation} records the file as it is afterwards`).toBeDefined();
+        if (a.operation === 'chmod') expect(a.args.file?.mode).toBe(0o600);
+        else expect(a.args.file?.size).toBe(10);
+      }
     });
     expectOk(r);
+    // A run without the truncate or the chmod must fail here, not skip the checks above.
+    expect(checked).toEqual(['truncate', 'chmod']);
     expect(r.actions.at(-1)?.result.errnoName).toBe('ENOENT');
   });
 
@@ -420,14 +427,26 @@ describe.runIf(isRoot)('root generators', () => {
   });
 
   it('scheduled_task: the crontab holds the entry while installed', async ({ skip }) => {
+    const host = probeHost();
+    const viaCron = host.bin.crontab !== undefined && host.bin.useradd !== undefined;
+    const checked: string[] = [];
     const r = await run('scheduled_task', skip, (a) => {
+      if (a.operation !== 'crontab' && a.operation !== 'crontab -r') return;
+      checked.push(a.operation);
       const spool = a.args.crontab?.spoolPath;
-      if (a.operation === 'crontab' && spool !== undefined)
-        expect(readFileSync(spool, 'utf8')).toContain(a.args.crontab?.entry);
-      if (a.operation === 'crontab -r' && spool !== undefined)
-        expect(existsSync(spool)).toBe(false);
+      expect(spool, `${a.operation} names the crontab file`).toBeDefined();
+      if (a.operation === 'crontab')
+        expect(readFileSync(spool as string, 'utf8')).toContain(a.args.crontab?.entry);
+      else expect(existsSync(spool as string)).toBe(false);
     });
     expectOk(r);
+    if (viaCron) {
+      // With cron here, a run that never installed or removed the crontab must fail.
+      expect(checked).toEqual(['crontab', 'crontab -r']);
+    } else {
+      expect(checked).toEqual([]);
+      expect(r.actions.some((a) => a.args.unit?.type === 'timer')).toBe(true);
+    }
   });
 });
 
