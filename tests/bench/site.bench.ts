@@ -33,7 +33,7 @@ const CHROMIUM_FLAGS = [
   '--disable-dev-shm-usage',
 ];
 
-const DEFAULT_PAGES = '/linux/,/windows/,/macos/,/scores/';
+const DEFAULT_PAGES = '/linux/,/windows/,/macos/,/scores/,/faq/';
 
 const spec = {
   name: 'bench:site',

@@ -61,6 +61,10 @@ export function heatColor(value: number): string {
     : mix(COLORS.half, COLORS.full, (v - 0.5) * 2);
 }
 
+/** Shortens a name to `max` characters with an ellipsis, so a long product name keeps its row. */
+const shorten = (name: string, max: number) =>
+  name.length <= max ? name : `${name.slice(0, max - 1).trimEnd()}…`;
+
 const points = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(2).replace(/0$/, ''));
 
 function frame(url: string, credit: CardCredit, ...body: Child[]) {
@@ -124,7 +128,7 @@ function matrixLayout(card: MatrixCard) {
                 paddingRight: 8,
                 justifyContent: 'flex-end',
               },
-              row.name,
+              shorten(row.name, 20),
             )
           : el({ width: 0 }),
         ...row.values.map((v) =>
@@ -150,7 +154,7 @@ function matrixLayout(card: MatrixCard) {
           ? el(
               { flexDirection: 'column', marginTop: 14 },
               text({ fontSize: 22, color: COLORS.muted }, 'Best score'),
-              text({ fontSize: 32, fontWeight: 700 }, leader.name),
+              text({ fontSize: 30, fontWeight: 700 }, shorten(leader.name, 36)),
               text({ fontSize: 24 }, `${points(leader.score)} of ${points(card.maxScore)} points`),
             )
           : el({}),
@@ -176,11 +180,13 @@ function vendorLayout(card: VendorCard) {
     card.url,
     card.credit,
     el(
-      { alignItems: 'baseline', gap: 20, marginBottom: 18 },
-      text({ fontSize: 56, fontWeight: 700 }, card.name),
+      { flexDirection: 'column', marginBottom: 16 },
+      text({ fontSize: 56, fontWeight: 700, lineHeight: 1.1 }, shorten(card.name, 40)),
       text(
-        { fontSize: 24, color: measured ? COLORS.full : COLORS.muted },
-        measured ? 'measured by this project' : 'as claimed upstream',
+        { fontSize: 26, color: measured ? COLORS.full : COLORS.muted, marginTop: 4 },
+        measured
+          ? 'Measured by this project: statuses from captured events'
+          : `Claimed: statuses as the ${card.credit.project} project lists them`,
       ),
     ),
     ...card.platforms.map((p) =>
