@@ -14,11 +14,6 @@ export const AGENT_TYPE = 'etm-reference-agent';
 
 const q = JSON.stringify;
 
-/** `{"id":"0","name":"root"}`; ECS ids are strings. */
-export function idName(id: number, name: string | undefined): string {
-  return name === undefined ? `{"id":"${id}"}` : `{"id":"${id}","name":${q(name)}}`;
-}
-
 /** The members (without braces) ECS RFC 0030 gives every process object. */
 export function procMembers(p: Proc, names: NameCache): string {
   return p.anemicJson + imageMembers(p, names);
@@ -28,7 +23,7 @@ export function procMembers(p: Proc, names: NameCache): string {
  * The members after entity_id/pid/start: the process image and credentials, starting with a comma.
  * Cached on p; a forked child shares its parent's until it execs or changes credentials.
  */
-export function imageMembers(p: Proc, names: NameCache): string {
+function imageMembers(p: Proc, names: NameCache): string {
   if (p.json !== undefined) return p.json;
   const tty =
     p.ttyMajor !== 0
@@ -67,15 +62,10 @@ export function userMembersBuf(p: Proc, names: NameCache): Buffer {
 }
 
 /** Top-level `"user":{..},"group":{..}` (the effective ids, as RFC 0030 puts them). Cached on p. */
-export function userMembers(p: Proc, names: NameCache): string {
+function userMembers(p: Proc, names: NameCache): string {
   if (p.userJson !== undefined) return p.userJson;
   p.userJson = `"user":${names.userJson(p.euid)},"group":${names.groupJson(p.egid)}`;
   return p.userJson;
-}
-
-/** entity_id, pid, start: the "anemic" process object of RFC 0030. */
-export function anemic(p: Proc): string {
-  return p.anemicJson;
 }
 
 export function hashMembers(d: Digest): string {

@@ -6,7 +6,7 @@
  */
 
 import type { TaskCtx } from './decode.ts';
-import { anemic, ECS_VERSION, imageMembersBuf, procMembers, userMembersBuf } from './ecs.ts';
+import { ECS_VERSION, imageMembersBuf, procMembers, userMembersBuf } from './ecs.ts';
 import { type Exclusions, excludesPath } from './exclusions.ts';
 import type { OutputBuffer } from './output.ts';
 import type { Proc, ProcessTable } from './processes.ts';
@@ -191,7 +191,8 @@ export class EventWriter {
       out.str(`,"parent":{${parent.anemicJson}`);
       out.bytes(imageMembersBuf(parent, names));
       const pgl = t.get(parent.pgid);
-      out.str(pgl ? `,"group_leader":{${anemic(pgl)}}}` : '}');
+      // A leader as RFC 0030's "anemic" object: entity_id, pid, start.
+      out.str(pgl ? `,"group_leader":{${pgl.anemicJson}}}` : '}');
     } else if (p.ppid) {
       out.str(`,"parent":{"pid":${p.ppid}}`);
     }

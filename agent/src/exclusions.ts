@@ -48,7 +48,3 @@ export function excludesPath(ex: Exclusions, path: string): boolean {
   for (const re of ex.paths) if (re.test(path)) return true;
   return false;
 }
-
-export function isEmpty(ex: Exclusions): boolean {
-  return ex.paths.length === 0 && ex.names.size === 0 && ex.uids.size === 0;
-}

@@ -10,7 +10,7 @@ import { DECODERS, type Decoded } from './decoders.ts';
 import { HDR, RECORD_VERSION } from './records.ts';
 
 /** Largest record the loader can produce (BPF scratch is 16 KiB; stats are smaller). */
-export const MAX_RECORD_BYTES = 64 * 1024;
+const MAX_RECORD_BYTES = 64 * 1024;
 
 export interface FrameProblem {
   /** Byte offset in the stream where the problem starts. */

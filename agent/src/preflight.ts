@@ -23,7 +23,7 @@ export interface PreflightEnv {
   mountTracefs: () => string | undefined;
 }
 
-export const realEnv: PreflightEnv = {
+const realEnv: PreflightEnv = {
   status: () => readFileSync('/proc/self/status', 'latin1'),
   exists: (p) => existsSync(p),
   mountTracefs: () => {
@@ -37,7 +37,7 @@ export const realEnv: PreflightEnv = {
 };
 
 /** Effective capabilities from /proc/self/status CapEff. */
-export function effectiveCaps(status: string): bigint {
+function effectiveCaps(status: string): bigint {
   const m = /^CapEff:\s*([0-9a-f]+)/im.exec(status);
   return m?.[1] ? BigInt(`0x${m[1]}`) : 0n;
 }

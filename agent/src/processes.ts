@@ -7,7 +7,7 @@ import { hash } from 'node:crypto';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import type { TaskCtx } from './decode.ts';
 
-export interface PrevExec {
+interface PrevExec {
   executable: string;
   args: string[];
 }
@@ -341,7 +341,7 @@ function sameImage(a: Proc, b: Proc): boolean {
   );
 }
 
-export function basename(path: string): string {
+function basename(path: string): string {
   const i = path.lastIndexOf('/');
   return i < 0 ? path : path.slice(i + 1);
 }

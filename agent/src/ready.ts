@@ -20,7 +20,7 @@ import { FAMILY_BITS, familyNames } from './families/loader/records.ts';
 const familyName = z.enum(Object.keys(FAMILY_BITS) as [keyof typeof FAMILY_BITS]);
 
 /** The ready line. */
-export const readySignalSchema = z.strictObject({
+const readySignalSchema = z.strictObject({
   ready: z.literal(true),
   /** The agent's own process (node). */
   pid: z.number().int().positive(),
@@ -58,7 +58,7 @@ export function sendReady(fd: number, signal: ReadySignal): void {
 }
 
 /** The agent ended, or took too long, before its ready signal. */
-export class AgentNotReadyError extends Error {
+class AgentNotReadyError extends Error {
   override name = 'AgentNotReadyError';
 }
 

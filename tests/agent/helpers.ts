@@ -143,7 +143,7 @@ export async function startAgent(args: string[], dir: string): Promise<AgentRun>
   };
 }
 
-export function readEvents(file: string): EcsEvent[] {
+function readEvents(file: string): EcsEvent[] {
   if (!existsSync(file)) return [];
   return readFileSync(file, 'utf8')
     .split('\n')

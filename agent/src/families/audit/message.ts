@@ -30,7 +30,7 @@ export interface AuditMeaning {
 const UNSET_ID = '4294967295';
 
 /** Message types and their names (include/uapi/linux/audit.h). */
-export const AUDIT_TYPES: ReadonlyMap<number, string> = new Map([
+const AUDIT_TYPES: ReadonlyMap<number, string> = new Map([
   [1100, 'USER_AUTH'],
   [1101, 'USER_ACCT'],
   [1102, 'USER_MGMT'],

@@ -7,7 +7,7 @@
 import { formatIp } from '../net/decode.ts';
 import { AF_INET6 } from '../net/records.ts';
 
-export interface DnsAnswer {
+interface DnsAnswer {
   name: string;
   type: string;
   class: string;
@@ -71,7 +71,7 @@ const RCODES = [
 
 class Truncated extends Error {}
 
-export function dnsTypeName(t: number): string {
+function dnsTypeName(t: number): string {
   return TYPES[t] ?? `TYPE${t}`;
 }
 

@@ -7,7 +7,7 @@
 
 /** `struct rec_file_event` (CREATE, MODIFY, IMAGE_LOAD; path blob follows) and `struct rec_file_close`. */
 export const FILE_EVENT = { hdr: 0, task: 16, file: 112, SIZE: 160 } as const;
-export const FILE_CLOSE = FILE_EVENT;
+const FILE_CLOSE = FILE_EVENT;
 
 /** `struct rec_file_path_op` (RENAME, UNLINK), followed by old name, new name, old and new directory blobs. */
 export const FILE_PATH_OP = {

@@ -14,7 +14,7 @@ export interface HelloRec extends RecordBase {
   ringBytes: number;
   drainMs: number;
 }
-export interface DropCount {
+interface DropCount {
   type: number;
   reason: (typeof DROP_REASONS)[number];
   count: number;
