@@ -14,6 +14,7 @@ import { rawAccessRead } from './activities/raw-access-read.ts';
 import { scheduledTask } from './activities/scheduled-task.ts';
 import { scriptContent } from './activities/script-content.ts';
 import { serviceUnit } from './activities/service-unit.ts';
+import { sshLogon } from './activities/ssh-logon.ts';
 import { userAccount } from './activities/user-account.ts';
 import type { Generator } from './generator.types.ts';
 
@@ -32,6 +33,7 @@ export const GENERATORS: readonly Generator[] = [
   rawAccessRead,
   userAccount,
   logon,
+  sshLogon,
   serviceUnit,
   scheduledTask,
   driverLoad,

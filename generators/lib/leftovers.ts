@@ -3,7 +3,7 @@
  * after a run can be found, and removed by the root parent, without touching anything else.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { whichSystem } from './commands.ts';
@@ -63,9 +63,38 @@ function taggedLoopDevices(runId: string): string[] {
   return found;
 }
 
+/**
+ * A file in a run's temp dir listing, one per line, the directories outside it that the run
+ * created and must remove (e.g. sshd's /run/sshd), so the safety net removes them too when the
+ * run was killed before its own cleanup. Only empty directories are removed.
+ */
+const CREATED_OUTSIDE = '.etm-created-outside';
+
+/**
+ * Notes, before creating it, a directory outside the run's temp dir that the run is about to
+ * create, so a killed run's directory is still found and removed.
+ */
+export function noteCreatedOutside(tempDir: string, path: string): void {
+  appendFileSync(join(tempDir, CREATED_OUTSIDE), `${path}\n`, { mode: 0o600 });
+}
+
+function createdOutside(runId: string): string[] {
+  const paths: string[] = [];
+  for (const dir of entries(tmpdir(), `${runId}-`)) {
+    try {
+      const lines = readFileSync(join(dir, CREATED_OUTSIDE), 'utf8').split('\n');
+      paths.push(...lines.filter((line) => line.startsWith('/') && !line.includes('..')));
+    } catch {
+      // no such list: the run created nothing outside its temp dir
+    }
+  }
+  return paths;
+}
+
 /** Describes what of a run is still on the host; empty when it left nothing behind. */
 export function findLeftovers(runId: string): string[] {
   const found = [
+    ...createdOutside(runId).filter((path) => existsSync(path)),
     ...entries(tmpdir(), `${runId}-`),
     ...entries(UNIT_DIR, runId),
     ...entries(CRON_SPOOL, runId),
@@ -98,6 +127,15 @@ export function removeLeftovers(runId: string): string[] {
   if (groupdel !== undefined && groupExists(runId)) {
     spawnSync(groupdel, [runId], { stdio: 'ignore' });
   }
+  // Read before the temp dirs holding the list go; the processes using them are gone by now.
+  const outside = createdOutside(runId);
+  for (const path of outside) {
+    try {
+      rmdirSync(path);
+    } catch {
+      // already gone, or no longer empty: then it is not only ours, and is reported below
+    }
+  }
   for (const path of [
     ...entries(tmpdir(), `${runId}-`),
     ...entries(UNIT_DIR, runId),
@@ -105,5 +143,5 @@ export function removeLeftovers(runId: string): string[] {
   ]) {
     rmSync(path, { recursive: true, force: true });
   }
-  return findLeftovers(runId);
+  return [...outside.filter((path) => existsSync(path)), ...findLeftovers(runId)];
 }
