@@ -145,8 +145,11 @@ async function byStdin(
  * typing would. The line prints bash's own pid and parent pid, which the manifest records.
  */
 async function byPty(ctx: RunContext, scriptBin: string, bash: string): Promise<void> {
-  const line = `echo "typed ${ctx.runId} pid=$$ ppid=$PPID"`;
-  const input = `${line}\nexit\n`;
+  const words = `"typed ${ctx.runId} pid=$$ ppid=$PPID"`;
+  const line = `echo ${words}`;
+  // Typed out of order: the words, Ctrl-A (readline: beginning of line), then "echo ". Only
+  // readline's line editing turns these keys into the line, so the output proves it read them.
+  const input = `${words}\x01echo \nexit\n`;
   // exec -a tags bash's argv[0] with the run id, so the safety net finds it if the run is killed.
   const command = `exec -a ${ctx.runId}-bash ${bash} --norc --noprofile -i`;
   const argv = [scriptBin, '--quiet', '--flush', '--return', '--command', command, '/dev/null'];
@@ -161,7 +164,7 @@ async function byPty(ctx: RunContext, scriptBin: string, bash: string): Promise<
       operation: 'execve',
       via: 'command',
       args,
-      note: `script opens a pty and runs an interactive bash (no rc files, no history file) on it; the line and "exit" are typed into the terminal and read by readline.`,
+      note: `script opens a pty and runs an interactive bash (no rc files, no history file) on it; the line is typed into the terminal as ${JSON.stringify(words)}, Ctrl-A, "echo " and Enter, so readline's editing makes the recorded line; then "exit".`,
     },
     async () => {
       const out = await runCommandAsync(scriptBin, argv.slice(1), {
