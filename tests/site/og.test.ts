@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { loadDataset } from '../../scoring/dataset.ts';
+import { scorePlatform } from '../../scoring/score.ts';
 import { previewCards, previewFor, previewSlug } from '../../src/lib/og/cards.ts';
 import { encodePng } from '../../src/lib/og/png.ts';
 import { DEFAULT_SITE_ORIGIN, isUnlistedPage, robotsTxt, siteOrigin } from '../../src/lib/site.ts';
@@ -44,9 +45,12 @@ describe('preview cards', () => {
     const linux = cards.get('linux');
     if (linux?.kind !== 'matrix') throw new Error('no linux matrix card');
     expect(linux.url).toBe('example.test/linux/');
-    expect(linux.rows.map((r) => r.score)).toEqual(
-      [...linux.rows.map((r) => r.score)].sort((a, b) => b - a),
+    const ranking = scorePlatform(
+      data.matrices.linux,
+      data.weights.platforms.linux,
+      data.weights.statusValues,
     );
+    expect(linux.rows.map((r) => r.name)).toEqual(ranking.map((r) => r.vendor));
   });
 });
 

@@ -155,13 +155,36 @@ function matrixCard(data: Dataset, platform: PlatformId, origin: string): Matrix
     credit,
     url: shownUrl(origin, `/${platform}/`),
     alt:
-      `Heat map of the ${matrix.platform.name} telemetry matrix: ${scores.length} products, best score first, ` +
+      `Heat map of the ${matrix.platform.name} telemetry matrix: ${scores.length} products in ranking order, ` +
       `across ${rows.length} sub-categories. ` +
       (leader
         ? `${leaders.join(' and ')} ${leaders.length > 1 ? 'lead' : 'leads'} with ${points(leader.score)} of ${points(max)} points. `
         : '') +
       creditText(credit),
   };
+}
+
+/**
+ * How many entries each vendor is ranked among. A ranking may hold more than one list (products,
+ * then the sensors this project measures, each ranked from 1); a new list starts where the rank
+ * drops.
+ */
+function rankingGroups(scores: readonly { vendorId: string; rank: number }[]): Map<string, number> {
+  const sizes = new Map<string, number>();
+  let group: string[] = [];
+  const close = () => {
+    for (const id of group) sizes.set(id, group.length);
+  };
+  scores.forEach((s, i) => {
+    const previous = scores[i - 1];
+    if (previous && s.rank < previous.rank) {
+      close();
+      group = [];
+    }
+    group.push(s.vendorId);
+  });
+  close();
+  return sizes;
 }
 
 function vendorCards(data: Dataset, origin: string): VendorCard[] {
@@ -174,6 +197,7 @@ function vendorCards(data: Dataset, origin: string): VendorCard[] {
     const rows = matrixRows(matrix);
     const max = maxScore(matrix, weights, values);
     const scores = scorePlatform(matrix, weights, values);
+    const groups = rankingGroups(scores);
     for (const vendor of matrix.vendors) {
       const score = scores.find((s) => s.vendorId === vendor.id);
       if (!score) continue;
@@ -193,7 +217,9 @@ function vendorCards(data: Dataset, origin: string): VendorCard[] {
         score: score.score,
         maxScore: max,
         rank: score.rank,
-        of: scores.length,
+        of: groups.get(score.vendorId) ?? scores.length,
+        ofMeasured:
+          vendor.source === 'measured' && (groups.get(score.vendorId) ?? 0) < scores.length,
         covered,
         cells,
         evidenced,
@@ -214,7 +240,7 @@ function vendorCards(data: Dataset, origin: string): VendorCard[] {
       platforms
         .map(
           (p) =>
-            `${p.platformName} score ${points(p.score)} of ${points(p.maxScore)} (rank ${p.rank} of ${p.of}), ` +
+            `${p.platformName} score ${points(p.score)} of ${points(p.maxScore)} (rank ${p.rank} of ${p.of}${p.ofMeasured ? ' measured sensors' : ''}), ` +
             `${p.covered} of ${p.cells} sub-categories covered, ${p.evidenced} backed by evidence`,
         )
         .join('; ') +

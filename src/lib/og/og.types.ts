@@ -52,7 +52,10 @@ export interface VendorPlatformFacts {
   score: number;
   maxScore: number;
   rank: number;
+  /** How many it is ranked among (all products, or only the sensors this project measures). */
   of: number;
+  /** Whether `of` counts only measured sensors (they are ranked apart from products). */
+  ofMeasured: boolean;
   /** Cells whose status earns any points, of all the vendor's cells on the platform. */
   covered: number;
   cells: number;

@@ -108,10 +108,12 @@ function frame(url: string, credit: CardCredit, ...body: Child[]) {
 function matrixLayout(card: MatrixCard) {
   const leader = card.rows[0];
   const heatHeight = 380;
-  const heatWidth = 620;
+  const labelWidth = 180;
+  // Card width less side padding (2 × 48), the facts column (330) and the gap (28).
+  const heatWidth = CARD_WIDTH - 96 - 330 - 28 - labelWidth;
   const cellH = Math.min(24, Math.floor(heatHeight / Math.max(1, card.rows.length)));
   const cellW = Math.max(4, Math.floor(heatWidth / Math.max(1, card.subCategories)));
-  const labelSize = Math.min(18, cellH - 3);
+  const labelSize = Math.min(17, cellH - 3);
   const heat = el(
     { flexDirection: 'column', gap: 0 },
     ...card.rows.map((row) =>
@@ -120,7 +122,8 @@ function matrixLayout(card: MatrixCard) {
         labelSize >= 11
           ? text(
               {
-                width: 170,
+                width: labelWidth,
+                flexShrink: 0,
                 fontSize: labelSize,
                 color: COLORS.muted,
                 overflow: 'hidden',
@@ -128,7 +131,7 @@ function matrixLayout(card: MatrixCard) {
                 paddingRight: 8,
                 justifyContent: 'flex-end',
               },
-              shorten(row.name, 20),
+              shorten(row.name, 18),
             )
           : el({ width: 0 }),
         ...row.values.map((v) =>
@@ -201,7 +204,10 @@ function vendorLayout(card: VendorCard) {
         el(
           { flexDirection: 'column', width: 250 },
           text({ fontSize: 34, fontWeight: 700 }, `${points(p.score)} / ${points(p.maxScore)}`),
-          text({ fontSize: 22, color: COLORS.muted }, `rank ${p.rank} of ${p.of}`),
+          text(
+            { fontSize: 22, color: COLORS.muted },
+            `rank ${p.rank} of ${p.of}${p.ofMeasured ? ' measured sensors' : ''}`,
+          ),
         ),
         el(
           { flexDirection: 'column', width: 330, gap: 6 },
