@@ -230,19 +230,31 @@ describe('file_activity, process_lifecycle, script_content', () => {
     expect(children[3]?.signal).toBe('SIGTERM');
   });
 
-  it('script_content runs each inline script and records its text and hash', async ({ skip }) => {
+  it('script_content runs each script and records its text and hash', async ({ skip }) => {
     // Each working script prints its run id (the sh one upper-cased).
     const r = await run('script_content', skip, (a, runId) => {
-      expect(a.args.script?.sha256).toBe(sha256(Buffer.from(a.args.script?.content ?? '')));
+      if (a.args.script === undefined) return;
+      expect(a.args.script.sha256).toBe(sha256(Buffer.from(a.args.script.content)));
       expect(a.children?.[0]?.exitCode).toBe(a.expect === 'failure' ? 2 : 0);
       if (a.expect === 'success') expect(a.note?.toUpperCase()).toContain(runId.toUpperCase());
     });
     expectOk(r);
-    expect(r.actions.map((a) => a.args.script?.interpreter.split('/').pop())).toEqual([
-      'bash',
-      'sh',
-      'python3',
-      'bash',
+    expect(
+      r.actions.flatMap((a) =>
+        a.args.script === undefined
+          ? []
+          : [`${a.args.script.delivery} ${a.args.script.interpreter.split('/').pop()}`],
+      ),
+    ).toEqual([
+      'argv bash',
+      'argv sh',
+      'argv python3',
+      'file bash',
+      'file python3',
+      'stdin bash',
+      'stdin python3',
+      'pty bash',
+      'argv bash',
     ]);
   });
 });

@@ -125,6 +125,8 @@ export function hostSnapshot(): Record<string, string | string[]> {
     subgid: withoutRuns(read('/etc/subgid')),
     units: names('/etc/systemd/system'),
     unprivilegedPortStart: read('/proc/sys/net/ipv4/ip_unprivileged_port_start').trim(),
+    // ssh_logon creates sshd's privilege separation directory when it is missing.
+    runSshd: existsSync('/run/sshd') ? 'present' : 'absent',
     // crontab writes tmp.XXXXXX first and renames it to the user's name.
     crontabs: names('/var/spool/cron/crontabs').filter((n) => !n.startsWith('tmp.')),
     loops: list('/sys/block')
