@@ -23,9 +23,8 @@ export const SubCategoryIdSchema = z.enum(LINUX_SUB_CATEGORY_IDS);
 export type SubCategoryId = z.infer<typeof SubCategoryIdSchema>;
 
 /** Outcome of one generator run. `not-possible`: the host cannot do it (no cron, no modules...). */
-export const RUN_STATUSES = ['ok', 'failed', 'not-possible'] as const;
-export const RunStatusSchema = z.enum(RUN_STATUSES);
-export type RunStatus = z.infer<typeof RunStatusSchema>;
+const RUN_STATUSES = ['ok', 'failed', 'not-possible'] as const;
+const RunStatusSchema = z.enum(RUN_STATUSES);
 
 const isoTime = z.iso.datetime({ offset: false, precision: 3 });
 /** Nanoseconds as a decimal string: JSON numbers lose precision above 2^53. */
@@ -37,11 +36,10 @@ const pid = z.number().int().positive();
 const id = z.number().int().nonnegative();
 
 /** A bit mask as the kernel saw it plus the symbolic names of the bits set, e.g. MFD_CLOEXEC. */
-export const FlagsSchema = z.strictObject({
+const FlagsSchema = z.strictObject({
   value: z.number().int().nonnegative(),
   names: z.array(z.string()),
 });
-export type Flags = z.infer<typeof FlagsSchema>;
 
 /** Moments of an action on three clocks so events can be lined up with any sensor's clock. */
 export const TimestampSchema = z.strictObject({
@@ -56,7 +54,7 @@ export const TimestampSchema = z.strictObject({
 });
 
 /** The process that performed an action, read from /proc at the time of the action. */
-export const ActorSchema = z.strictObject({
+const ActorSchema = z.strictObject({
   pid,
   ppid: id,
   /** Thread id that made the call when it differs from pid (ptrace is per thread). */
@@ -73,7 +71,7 @@ export const ActorSchema = z.strictObject({
 export type Actor = z.infer<typeof ActorSchema>;
 
 /** A file the generator wrote or read, with the content facts an EDR may compute. */
-export const FileFactsSchema = z.strictObject({
+const FileFactsSchema = z.strictObject({
   path: z.string().startsWith('/'),
   /** Size in bytes. */
   size: z.number().int().nonnegative(),
@@ -100,7 +98,7 @@ export const FileFactsSchema = z.strictObject({
 export type FileFacts = z.infer<typeof FileFactsSchema>;
 
 /** A process started by an action: what to look for as a process-creation/termination event. */
-export const ChildProcessSchema = z.strictObject({
+const ChildProcessSchema = z.strictObject({
   pid,
   /** Pid of the process that forked it (the actor, unless noted). */
   ppid: id,
@@ -117,7 +115,7 @@ export const ChildProcessSchema = z.strictObject({
 });
 export type ChildProcess = z.infer<typeof ChildProcessSchema>;
 
-export const NetworkFactsSchema = z.strictObject({
+const NetworkFactsSchema = z.strictObject({
   protocol: z.enum(['tcp', 'udp']),
   family: z.enum(['ipv4', 'ipv6']),
   localAddress: z.string(),
@@ -135,7 +133,7 @@ export const NetworkFactsSchema = z.strictObject({
   direction: z.enum(['outbound', 'inbound']).optional(),
 });
 
-export const DnsFactsSchema = z.strictObject({
+const DnsFactsSchema = z.strictObject({
   /** Query name without trailing dot. */
   name: z.string(),
   /** Record type: A, AAAA, TXT... */
@@ -150,7 +148,7 @@ export const DnsFactsSchema = z.strictObject({
   rcode: z.string().optional(),
 });
 
-export const UserFactsSchema = z.strictObject({
+const UserFactsSchema = z.strictObject({
   name: z.string(),
   uid: id.optional(),
   gid: id.optional(),
@@ -159,7 +157,7 @@ export const UserFactsSchema = z.strictObject({
   comment: z.string().optional(),
 });
 
-export const UnitFactsSchema = z.strictObject({
+const UnitFactsSchema = z.strictObject({
   name: z.string(),
   path: z.string().startsWith('/'),
   type: z.enum(['service', 'timer']),
@@ -167,14 +165,14 @@ export const UnitFactsSchema = z.strictObject({
   daemonReload: z.boolean(),
 });
 
-export const CrontabFactsSchema = z.strictObject({
+const CrontabFactsSchema = z.strictObject({
   user: z.string(),
   /** The spool file cron reads, e.g. /var/spool/cron/crontabs/<user>. */
   spoolPath: z.string().optional(),
   entry: z.string(),
 });
 
-export const BpfFactsSchema = z.strictObject({
+const BpfFactsSchema = z.strictObject({
   /** bpf(2) command, e.g. BPF_PROG_LOAD. */
   command: z.string().optional(),
   progType: z.string().optional(),
@@ -190,7 +188,7 @@ export const BpfFactsSchema = z.strictObject({
 });
 
 /** Memory of another process read or written (ptrace, process_vm_readv/writev). */
-export const MemoryFactsSchema = z.strictObject({
+const MemoryFactsSchema = z.strictObject({
   targetPid: pid,
   /** Remote address as 0x-prefixed hex. */
   address: z.string().regex(/^0x[0-9a-f]+$/),
@@ -199,7 +197,7 @@ export const MemoryFactsSchema = z.strictObject({
   bytesHex: hex.optional(),
 });
 
-export const BlockDeviceFactsSchema = z.strictObject({
+const BlockDeviceFactsSchema = z.strictObject({
   path: z.string().startsWith('/dev/'),
   /** major:minor */
   device: z.string(),
@@ -212,7 +210,7 @@ export const BlockDeviceFactsSchema = z.strictObject({
 /** How a script reached its interpreter. */
 export const SCRIPT_DELIVERIES = ['argv', 'file', 'stdin', 'pty'] as const;
 
-export const ScriptFactsSchema = z.strictObject({
+const ScriptFactsSchema = z.strictObject({
   interpreter: z.string(),
   /**
    * The script text, exactly as the interpreter got it: the `-c` argument, the file's bytes, what
@@ -256,7 +254,7 @@ export const LogonFactsSchema = z.strictObject({
   serverLog: z.array(z.string()).optional(),
 });
 
-export const LibraryFactsSchema = z.strictObject({
+const LibraryFactsSchema = z.strictObject({
   path: z.string().startsWith('/'),
   sourcePath: z.string().startsWith('/').optional(),
   /** Start address of the first mapping of the library in the actor, 0x hex. */
@@ -272,7 +270,7 @@ export const LibraryFactsSchema = z.strictObject({
  * Arguments of an action. Every key is optional; an action fills the ones that identify it.
  * Flags always carry both the numeric value and the names.
  */
-export const ActionArgsSchema = z.strictObject({
+const ActionArgsSchema = z.strictObject({
   path: z.string().optional(),
   /** Destination of a rename/copy. */
   newPath: z.string().optional(),
@@ -315,7 +313,7 @@ export const ActionArgsSchema = z.strictObject({
 export type ActionArgs = z.infer<typeof ActionArgsSchema>;
 
 /** What the kernel (or the command) returned. */
-export const ActionResultSchema = z.strictObject({
+const ActionResultSchema = z.strictObject({
   ok: z.boolean(),
   /** Syscall return value (fd, byte count, pid...) or command exit code. */
   returnValue: z.number().int().optional(),
@@ -329,9 +327,9 @@ export const ActionResultSchema = z.strictObject({
 export type ActionResult = z.infer<typeof ActionResultSchema>;
 
 /** setup and cleanup actions prepare or undo; `action` ones are what the run exists to produce. */
-export const ACTION_PHASES = ['setup', 'action', 'cleanup'] as const;
+const ACTION_PHASES = ['setup', 'action', 'cleanup'] as const;
 
-export const ActionSchema = z.strictObject({
+const ActionSchema = z.strictObject({
   /** 1-based order within the run. */
   seq: z.number().int().positive(),
   phase: z.enum(ACTION_PHASES),
@@ -381,7 +379,7 @@ export const RunSchema = z.strictObject({
 });
 export type Run = z.infer<typeof RunSchema>;
 
-export const HostSchema = z.strictObject({
+const HostSchema = z.strictObject({
   hostname: z.string(),
   /** uname -r */
   kernelRelease: z.string(),
@@ -399,7 +397,7 @@ export const HostSchema = z.strictObject({
 });
 export type Host = z.infer<typeof HostSchema>;
 
-export const ManifestSchema = z.strictObject({
+const ManifestSchema = z.strictObject({
   schemaVersion: z.literal(MANIFEST_SCHEMA_VERSION),
   tool: z.strictObject({ name: z.string(), version: z.string(), node: z.string() }),
   createdAt: isoTime,

@@ -83,14 +83,14 @@ function minimalPdf(text: string): Buffer {
   );
 }
 
-export interface Fixture {
+interface Fixture {
   file: string;
   kind: string;
   content: Buffer;
 }
 
 /** The fixtures, tagged with the run id where the format has room for text. */
-export function fixtures(runId: string, elfSource: string): Fixture[] {
+function fixtures(runId: string, elfSource: string): Fixture[] {
   const text = Buffer.from(`${runId} fixture\n`);
   return [
     { file: 'random.bin', kind: 'random', content: randomBytes(4096) },

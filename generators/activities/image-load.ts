@@ -18,7 +18,7 @@ const LIB_DIRS = [
 ];
 
 /** zlib: present on every distro, no constructors with side effects, a trivial function to call. */
-export function findZlib(): string | undefined {
+function findZlib(): string | undefined {
   return LIB_DIRS.map((d) => join(d, 'libz.so.1')).find((p) => existsSync(p));
 }
 

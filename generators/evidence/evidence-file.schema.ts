@@ -9,12 +9,12 @@ import { INPUT_FORMATS } from './readers/capture.ts';
 
 export const EVIDENCE_SCHEMA_VERSION = 1;
 /** What the evidence tool can conclude about one sub-category from one capture. */
-export const VerdictSchema = z.enum(['observed', 'partially', 'not-observed', 'not-testable']);
+const VerdictSchema = z.enum(['observed', 'partially', 'not-observed', 'not-testable']);
 export type Verdict = z.infer<typeof VerdictSchema>;
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
 
-export const EvidenceCellSchema = z.strictObject({
+const EvidenceCellSchema = z.strictObject({
   /** What the evidence tool decided from the capture. */
   verdict: VerdictSchema,
   /** The status proposed for the matrix (see generators/evidence/README.md for the mapping). */

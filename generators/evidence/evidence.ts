@@ -33,7 +33,7 @@ export const DATA_DIR = fileURLToPath(new URL('../../data/', import.meta.url));
  * Verdict → matrix status. "Not testable here" is `pending-response`: the capture proves neither
  * way, which is what that status says; the evidence file explains why.
  */
-export const VERDICT_STATUS: Record<Verdict, StatusId> = {
+const VERDICT_STATUS: Record<Verdict, StatusId> = {
   observed: 'yes',
   partially: 'partially',
   'not-observed': 'no',
@@ -57,7 +57,7 @@ export async function loadManifest(path: string): Promise<LoadedManifest> {
   return { path, manifest, sha256: createHash('sha256').update(bytes).digest('hex') };
 }
 
-export interface Row {
+interface Row {
   subCategory: string;
   name: string;
   category: string;

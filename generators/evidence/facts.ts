@@ -88,7 +88,7 @@ export const FACTS: Record<FactName, { compare: Comparator; label: string; meani
 };
 
 /** LAUREL's escaping: %XX for bytes outside printable ASCII, decoded as UTF-8. */
-export function percentDecode(s: string): string {
+function percentDecode(s: string): string {
   if (!s.includes('%')) return s;
   const bytes: number[] = [];
   for (let i = 0; i < s.length; i++) {

@@ -32,7 +32,7 @@ interface Candidate {
   wrong: number;
 }
 
-export interface TargetOutcome {
+interface TargetOutcome {
   target: Target;
   outcome: 'observed' | 'partial' | 'missing';
   best?: Candidate;
@@ -149,7 +149,7 @@ function better(a: Candidate, b: Candidate | undefined, target: Target): boolean
 }
 
 /** The fields of `doc` that a rule used: its conditions and the facts it read. */
-export function proofFields(rule: CompiledRule, doc: Doc): string[] {
+function proofFields(rule: CompiledRule, doc: Doc): string[] {
   const out = new Set<string>(rule.conditions.map((c) => c.field));
   const facts = new Set<FactName>([...rule.keys, ...rule.required.flat()]);
   for (const fact of facts) {

@@ -20,7 +20,7 @@ export const FIXTURES_DIR = fileURLToPath(
 );
 
 /** `tests/fixtures/evidence/<vendor>/fixture.json`: what the capture is and who made it. */
-export const FixtureSchema = z.strictObject({
+const FixtureSchema = z.strictObject({
   schemaVersion: z.literal(1),
   vendor: z.strictObject({
     id: z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/),

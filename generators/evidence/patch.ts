@@ -9,7 +9,7 @@ import type { Cell, MeasuredRow, PlatformMatrix } from '../../scoring/schema.ts'
 import type { EvidenceRun } from './evidence.ts';
 
 /** Where the evidence of a cell lives, relative to data/: "evidence/<vendor>.json#<sub-category>". */
-export function evidenceRef(vendorId: string, subCategory: string): string {
+function evidenceRef(vendorId: string, subCategory: string): string {
   return `evidence/${vendorId}.json#${subCategory}`;
 }
 

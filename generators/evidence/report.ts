@@ -27,7 +27,7 @@ function malformedLines(c: CaptureStats): string {
   return `${c.malformed} malformed line${c.malformed === 1 ? '' : 's'} (line ${shown}${more > 0 ? `, +${more} more` : ''})`;
 }
 
-export function captureLine(c: CaptureStats): string {
+function captureLine(c: CaptureStats): string {
   const format = c.format === undefined ? 'unknown format' : FORMAT_NAMES[c.format];
   return `${code(basename(c.source))} (${format}${c.gzip ? ', gzip' : ''}, ${c.events} events, ${malformedLines(c)})`;
 }

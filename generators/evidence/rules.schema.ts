@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { SubCategoryIdSchema } from '../manifest.schema.ts';
 import { INPUT_FORMATS } from './readers/capture.ts';
 
-export const FACT_NAMES = [
+const FACT_NAMES = [
   'pid',
   'ppid',
   'executable',
@@ -36,13 +36,13 @@ export const FACT_NAMES = [
   'userId',
   'sensorEvent',
 ] as const;
-export const FactNameSchema = z.enum(FACT_NAMES);
+const FactNameSchema = z.enum(FACT_NAMES);
 export type FactName = z.infer<typeof FactNameSchema>;
 
 const FieldPath = z.string().min(1);
 
 /** Where a fact is: a dotted field path, or a path with a transformation. */
-export const FactSourceSchema = z.union([
+const FactSourceSchema = z.union([
   FieldPath,
   z.strictObject({
     /** Dotted field path (nested and flattened keys both work; arrays of objects are searched). */
@@ -63,7 +63,7 @@ export type FactSource = z.infer<typeof FactSourceSchema>;
 
 const Scalar = z.union([z.string(), z.number(), z.boolean()]);
 
-export const RuleSchema = z.strictObject({
+const RuleSchema = z.strictObject({
   /** Stable id, shown in reports: `ecs-memfd-create`. */
   id: z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/),
   subCategory: SubCategoryIdSchema,

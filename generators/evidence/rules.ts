@@ -23,7 +23,7 @@ import {
   RuleSetSchema,
 } from './rules.schema.ts';
 
-export const RULES_DIR = fileURLToPath(new URL('./rules/', import.meta.url));
+const RULES_DIR = fileURLToPath(new URL('./rules/', import.meta.url));
 const DATA_DIR = fileURLToPath(new URL('../../data/', import.meta.url));
 
 /** Every condition field gets a slot, so one event reads each field once across all rules. */
@@ -38,7 +38,7 @@ function slotOf(field: string): number {
 }
 
 /** Per-event memo of condition field values: call `next()` before each event. */
-export class FieldMemo {
+class FieldMemo {
   #gen = 0;
   #gens: number[] = [];
   #values: unknown[] = [];
@@ -114,7 +114,7 @@ function holds(c: Condition, value: unknown): boolean {
  * Whether every condition of the rule holds for the event. `memo` shares field reads across the
  * rules tried on one event.
  */
-export function ruleApplies(rule: CompiledRule, doc: Doc, memo?: FieldMemo): boolean {
+function ruleApplies(rule: CompiledRule, doc: Doc, memo?: FieldMemo): boolean {
   for (const c of rule.conditions) {
     const v = memo === undefined ? c.get(doc) : memo.read(c, doc);
     if (v === undefined || v === null || v === '') return false;

@@ -6,7 +6,7 @@
 import { compileField, type Doc } from './readers/fields.ts';
 
 export const REDACTED_HOST = '<host>';
-export const REDACTED_USER = '<user>';
+const REDACTED_USER = '<user>';
 
 /** Fields that identify the machine; their values are replaced whatever they hold. */
 const HOST_KEYS =

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { ssdeep } from '../../scripts/lib/ssdeep.ts';
 
 /** Shannon entropy in bits per byte (0 for empty or constant data, 8 for uniform bytes). */
-export function shannonEntropy(data: Uint8Array): number {
+function shannonEntropy(data: Uint8Array): number {
   if (data.length === 0) return 0;
   const counts = new Array<number>(256).fill(0);
   for (const byte of data) counts[byte] = (counts[byte] ?? 0) + 1;

@@ -41,7 +41,7 @@ export function userNameOf(uid: number): string {
   return String(uid);
 }
 
-export interface BlockDevice {
+interface BlockDevice {
   path: string;
   device: string;
   sizeBytes: number;

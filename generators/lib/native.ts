@@ -95,7 +95,7 @@ export function execveat(
   return outcome(execveatFn(dirfd, path, [...argv, null], [...envp, null], flags));
 }
 
-export const PTRACE = { PTRACE_PEEKDATA: 2, PTRACE_ATTACH: 16, PTRACE_DETACH: 17 } as const;
+const PTRACE = { PTRACE_PEEKDATA: 2, PTRACE_ATTACH: 16, PTRACE_DETACH: 17 } as const;
 
 export function ptraceAttach(pid: number): CallResult {
   return outcome(ptraceFn(PTRACE.PTRACE_ATTACH, 'int', pid, 'void *', null, 'void *', null));

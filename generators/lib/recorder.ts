@@ -53,7 +53,7 @@ export function fromCall(call: CallResult): ActionResult {
 }
 
 /** Turns a Node exception (fs, net, child_process) into a manifest result. */
-export function fromError(error: unknown): ActionResult {
+function fromError(error: unknown): ActionResult {
   const e = error as NodeJS.ErrnoException;
   if (typeof e?.errno === 'number' && e.errno !== 0) {
     const errno = Math.abs(e.errno);

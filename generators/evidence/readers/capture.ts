@@ -26,7 +26,7 @@ export interface CaptureEvent {
   timeMs: number | undefined;
 }
 
-export interface MalformedLine {
+interface MalformedLine {
   source: string;
   line: number;
   reason: string;

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SensorSession } from './sensor.types.ts';
 
-export const AUDIT_RULES = fileURLToPath(new URL('../auditd/edr-telemetry.rules', import.meta.url));
+const AUDIT_RULES = fileURLToPath(new URL('../auditd/edr-telemetry.rules', import.meta.url));
 const AUDITD = '/usr/sbin/auditd';
 const AUDITCTL = '/usr/sbin/auditctl';
 const LAUREL = '/usr/sbin/laurel';
@@ -30,7 +30,7 @@ const HOST_AUDITD_CONF = '/etc/audit/auditd.conf';
  * list. Whoever starts auditd for a measurement (this refresh, a benchmark) holds this file,
  * created exclusively and holding its pid; a stale file (pid gone) is taken over.
  */
-export const AUDIT_LOCK = '/tmp/etm-audit.lock';
+const AUDIT_LOCK = '/tmp/etm-audit.lock';
 
 function pidAlive(pid: number): boolean {
   try {
@@ -42,7 +42,7 @@ function pidAlive(pid: number): boolean {
 }
 
 /** Waits for and takes the audit lock; returns the release function. */
-export async function lockAudit(timeoutMs = 180_000): Promise<() => void> {
+async function lockAudit(timeoutMs = 180_000): Promise<() => void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
