@@ -133,12 +133,12 @@ export class Enricher implements EnrichContext {
       case 'image_load':
       case 'file_rename':
       case 'file_unlink':
+      case 'raw_access':
         this.file.onRecord(rec);
         return;
       case 'ptrace':
       case 'proc_vm':
       case 'bpf_prog_load':
-      case 'raw_access':
       case 'cred_change':
       case 'module_load':
         this.security.onRecord(rec);

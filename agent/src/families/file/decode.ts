@@ -1,6 +1,6 @@
 /**
- * Decoders of the file family's records: create, modify, close, rename, unlink, and the image
- * family's library loads (the same `rec_file_event`).
+ * Decoders of the file family's records: create, modify, close, rename, unlink, raw block-device
+ * reads, and the image family's library loads (the same `rec_file_event`).
  */
 import {
   cstr,
@@ -18,7 +18,7 @@ import {
   type TaskCtx,
 } from '../../decode.ts';
 import { REC } from '../../records.ts';
-import { FILE_EVENT, FILE_PATH_OP } from './records.ts';
+import { FILE_EVENT, FILE_PATH_OP, RAW_ACCESS } from './records.ts';
 
 export interface FileEventRec extends RecordBase {
   kind: 'file_create' | 'file_modify' | 'file_close' | 'image_load';
@@ -36,7 +36,13 @@ export interface FilePathOpRec extends RecordBase {
   newDir: string;
 }
 
-export type FileRec = FileEventRec | FilePathOpRec;
+export interface RawAccessRec extends RecordBase {
+  kind: 'raw_access';
+  task: TaskCtx;
+  file: FileRef;
+  rdev: number;
+}
+export type FileRec = FileEventRec | FilePathOpRec | RawAccessRec;
 
 function decodePathOp(r: RawRecord, tsNs: number, kind: FilePathOpRec['kind']): FilePathOpRec {
   need(r, FILE_PATH_OP.SIZE, kind);
@@ -88,4 +94,17 @@ export const FILE_DECODERS: DecoderRows<FileRec> = [
   [REC.IMAGE_LOAD, fileEvent('image_load')],
   [REC.FILE_RENAME, (r, tsNs) => decodePathOp(r, tsNs, 'file_rename')],
   [REC.FILE_UNLINK, (r, tsNs) => decodePathOp(r, tsNs, 'file_unlink')],
+  [
+    REC.RAW_ACCESS,
+    (r, tsNs) => {
+      need(r, RAW_ACCESS.SIZE, 'raw_access');
+      return {
+        kind: 'raw_access',
+        tsNs,
+        task: decodeTask(r, RAW_ACCESS.task),
+        file: decodeFileRef(r, RAW_ACCESS.file, RAW_ACCESS.SIZE),
+        rdev: r.view.getUint32(r.off + RAW_ACCESS.rdev, true),
+      };
+    },
+  ],
 ];

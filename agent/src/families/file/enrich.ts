@@ -2,13 +2,13 @@
  * ECS events of the file family. Creation and modification wait for the file's close (or its
  * writer's exit, or PENDING_MAX_NS) so their content facts describe the finished file: an open
  * file's events are held by its cookie (the kernel's struct file), moved to `closed` when it
- * closes, and analysed at the end of the batch. Rename, deletion and library loads are
- * written at once.
+ * closes, and analysed at the end of the batch. Rename, deletion, raw block-device reads and
+ * library loads are written at once.
  */
 import { fileMembers, fileType, hashMembers, mode } from '../../ecs.ts';
 import type { EnrichContext } from '../../event.ts';
 import type { FileAnalyzer, FileFacts, SkipReason } from '../../hashes.ts';
-import type { FileEventRec, FilePathOpRec, FileRec } from './decode.ts';
+import type { FileEventRec, FilePathOpRec, FileRec, RawAccessRec } from './decode.ts';
 import { AT_REMOVEDIR } from './records.ts';
 
 const q = JSON.stringify;
@@ -30,6 +30,10 @@ interface PendingFile {
   /** The event up to its process, rendered when the file was opened. */
   head: Buffer;
 }
+
+/** A `dev_t` as the kernel stores it: 12 bits of major above 20 bits of minor. */
+const MINORBITS = 20;
+const MINORMASK = (1 << MINORBITS) - 1;
 
 export class FileEnricher {
   private readonly ctx: EnrichContext;
@@ -57,6 +61,9 @@ export class FileEnricher {
         return;
       case 'image_load':
         this.imageLoad(rec);
+        return;
+      case 'raw_access':
+        this.rawAccess(rec);
         return;
       case 'file_rename':
       case 'file_unlink':
@@ -197,6 +204,23 @@ export class FileEnricher {
       outcome: 'success',
       proc: p,
       top: `,"file":{${fileMembers(newPath)},"Ext":{"original":{"path":${q(oldPath)},"name":${q(oldPath.slice(slash + 1))}}}}`,
+    });
+  }
+
+  /** A block device opened for reading, bypassing the file system. */
+  private rawAccess(rec: RawAccessRec): void {
+    const p = this.ctx.processes.forTask(rec.task);
+    if (this.ctx.events.isExcluded(p, rec.task)) return;
+    const f = rec.file;
+    this.ctx.events.write({
+      rec,
+      tsNs: rec.tsNs,
+      category: 'file',
+      type: 'access',
+      action: 'raw_access_read',
+      outcome: 'success',
+      proc: p,
+      top: `,"file":{${fileMembers(f.path)},"inode":"${f.ino}","type":"block_device","mode":"${mode(f.mode)}","Ext":{"device":{"major":${rec.rdev >>> MINORBITS},"minor":${rec.rdev & MINORMASK}}}}`,
     });
   }
 

@@ -1,8 +1,7 @@
 /**
  * Byte layout of the file family's records (agent/bpf/records.h: create, modify, close, rename,
- * unlink, and the image family's library loads, which share `rec_file_event`), as named offsets.
- * The `struct rec_file_ref` they embed is in ../../records.ts (the security family's raw access
- * record embeds it too).
+ * unlink, raw block-device reads, and the image family's library loads, which share
+ * `rec_file_event`), as named offsets. The `struct rec_file_ref` they embed is in ../../records.ts.
  */
 
 /** `struct rec_file_event` (CREATE, MODIFY, IMAGE_LOAD; path blob follows) and `struct rec_file_close`. */
@@ -24,6 +23,16 @@ export const FILE_PATH_OP = {
   SIZE: 136,
 } as const;
 
+/** `struct rec_raw_access`, path blob follows. */
+export const RAW_ACCESS = {
+  hdr: 0,
+  task: 16,
+  file: 112,
+  rdev: 160,
+  reserved: 164,
+  SIZE: 168,
+} as const;
+
 /** unlinkat(2)'s flag for rmdir. */
 export const AT_REMOVEDIR = 0x200;
 
@@ -32,4 +41,5 @@ export const FILE_LAYOUTS = {
   rec_file_event: FILE_EVENT,
   rec_file_close: FILE_CLOSE,
   rec_file_path_op: FILE_PATH_OP,
+  rec_raw_access: RAW_ACCESS,
 };

@@ -1,13 +1,11 @@
 /**
  * Decoders of the security family's records: ptrace, process_vm_readv/writev, bpf program loads,
- * raw block-device reads, credential changes, module loads.
+ * credential changes, module loads.
  */
 import {
   cstr,
   type DecoderRows,
-  decodeFileRef,
   decodeTask,
-  type FileRef,
   need,
   type RecordBase,
   s64,
@@ -23,7 +21,6 @@ import {
   MODULE_NAME_LEN,
   PROC_VM,
   PTRACE,
-  RAW_ACCESS,
 } from './records.ts';
 
 export interface PtraceRec extends RecordBase {
@@ -52,12 +49,6 @@ export interface BpfProgLoadRec extends RecordBase {
   insnCnt: number;
   progName: string;
 }
-export interface RawAccessRec extends RecordBase {
-  kind: 'raw_access';
-  task: TaskCtx;
-  file: FileRef;
-  rdev: number;
-}
 export interface CredChangeRec extends RecordBase {
   kind: 'cred_change';
   task: TaskCtx;
@@ -74,13 +65,7 @@ export interface ModuleLoadRec extends RecordBase {
   name: string;
 }
 
-export type SecurityRec =
-  | PtraceRec
-  | ProcVmRec
-  | BpfProgLoadRec
-  | RawAccessRec
-  | CredChangeRec
-  | ModuleLoadRec;
+export type SecurityRec = PtraceRec | ProcVmRec | BpfProgLoadRec | CredChangeRec | ModuleLoadRec;
 
 /** Rows for decoders.ts. */
 export const SECURITY_DECODERS: DecoderRows<SecurityRec> = [
@@ -135,19 +120,6 @@ export const SECURITY_DECODERS: DecoderRows<SecurityRec> = [
         attachType: v.getUint32(o + BPF_PROG_LOAD.expected_attach_type, true),
         insnCnt: v.getUint32(o + BPF_PROG_LOAD.insn_cnt, true),
         progName: cstr(r.buf, name, name + BPF_PROG_NAME_LEN),
-      };
-    },
-  ],
-  [
-    REC.RAW_ACCESS,
-    (r, tsNs) => {
-      need(r, RAW_ACCESS.SIZE, 'raw_access');
-      return {
-        kind: 'raw_access',
-        tsNs,
-        task: decodeTask(r, RAW_ACCESS.task),
-        file: decodeFileRef(r, RAW_ACCESS.file, RAW_ACCESS.SIZE),
-        rdev: r.view.getUint32(r.off + RAW_ACCESS.rdev, true),
       };
     },
   ],

@@ -1,8 +1,7 @@
 /**
- * ECS events of the security family: ptrace, process_vm_readv/writev, bpf program loads, raw
- * block-device reads, uid/gid changes, module loads. The tables name the kernel's numbers.
+ * ECS events of the security family: ptrace, process_vm_readv/writev, bpf program loads, uid/gid
+ * changes, module loads. The tables name the kernel's numbers.
  */
-import { fileMembers, mode } from '../../ecs.ts';
 import type { EnrichContext } from '../../event.ts';
 import type {
   BpfProgLoadRec,
@@ -10,7 +9,6 @@ import type {
   ModuleLoadRec,
   ProcVmRec,
   PtraceRec,
-  RawAccessRec,
   SecurityRec,
 } from './decode.ts';
 
@@ -102,10 +100,6 @@ const LAST_UID_SYSCALL = 4;
 /** An id argument of -1: "leave unchanged". */
 const ID_UNCHANGED = 0xffffffff;
 
-/** A `dev_t` as the kernel stores it: 12 bits of major above 20 bits of minor. */
-const MINORBITS = 20;
-const MINORMASK = (1 << MINORBITS) - 1;
-
 export class SecurityEnricher {
   private readonly ctx: EnrichContext;
 
@@ -123,9 +117,6 @@ export class SecurityEnricher {
         return;
       case 'bpf_prog_load':
         this.bpfProgLoad(rec);
-        return;
-      case 'raw_access':
-        this.rawAccess(rec);
         return;
       case 'cred_change':
         this.credChange(rec);
@@ -185,23 +176,6 @@ export class SecurityEnricher {
       procExtra:
         `,"Ext":{"bpf":{"prog_type":${rec.progType},"prog_type_name":"${BPF_PROG_TYPES[rec.progType] ?? 'unknown'}"` +
         `,"prog_name":${q(rec.progName)},"insn_cnt":${rec.insnCnt},"expected_attach_type":${rec.attachType}}}`,
-    });
-  }
-
-  /** A read of a block device opened directly: a file event, found by the security family's hooks. */
-  private rawAccess(rec: RawAccessRec): void {
-    const p = this.ctx.processes.forTask(rec.task);
-    if (this.ctx.events.isExcluded(p, rec.task)) return;
-    const f = rec.file;
-    this.ctx.events.write({
-      rec,
-      tsNs: rec.tsNs,
-      category: 'file',
-      type: 'access',
-      action: 'raw_access_read',
-      outcome: 'success',
-      proc: p,
-      top: `,"file":{${fileMembers(f.path)},"inode":"${f.ino}","type":"block_device","mode":"${mode(f.mode)}","Ext":{"device":{"major":${rec.rdev >>> MINORBITS},"minor":${rec.rdev & MINORMASK}}}}`,
     });
   }
 

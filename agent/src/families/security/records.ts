@@ -1,6 +1,6 @@
 /**
  * Byte layout of the security family's records (agent/bpf/records.h: ptrace, process_vm, bpf
- * program loads, raw block-device reads, credential changes, module loads), as named offsets.
+ * program loads, credential changes, module loads), as named offsets.
  */
 
 /** `struct rec_ptrace` */
@@ -41,16 +41,6 @@ export const BPF_PROG_LOAD = {
 } as const;
 export const BPF_PROG_NAME_LEN = 16;
 
-/** `struct rec_raw_access`, path blob follows. */
-export const RAW_ACCESS = {
-  hdr: 0,
-  task: 16,
-  file: 112,
-  rdev: 160,
-  reserved: 164,
-  SIZE: 168,
-} as const;
-
 /** `struct rec_cred_change` */
 export const CRED_CHANGE = {
   hdr: 0,
@@ -85,7 +75,6 @@ export const SECURITY_LAYOUTS = {
   rec_ptrace: PTRACE,
   rec_proc_vm: PROC_VM,
   rec_bpf_prog_load: BPF_PROG_LOAD,
-  rec_raw_access: RAW_ACCESS,
   rec_cred_change: CRED_CHANGE,
   rec_module_load: MODULE_LOAD,
 };
