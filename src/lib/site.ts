@@ -80,7 +80,7 @@ export function siteOrigin(
  * Pages kept out of the sitemap and the search index: the 404 page and the search page itself
  * (a results page says nothing a search engine or Pagefind should return).
  */
-export const UNLISTED_PATHS: readonly string[] = ['/404/', '/search/'];
+const UNLISTED_PATHS: readonly string[] = ['/404/', '/search/'];
 
 /** True for a path in {@link UNLISTED_PATHS}, with or without its trailing slash or index.html. */
 export function isUnlistedPage(pathname: string): boolean {

@@ -22,7 +22,7 @@ import type {
  * Pages below one of these (history pagination, for instance) share its image; `site` is for
  * paths that match none (the 404 page).
  */
-export const PAGE_CARDS = {
+const PAGE_CARDS = {
   home: {
     title: 'EDR Telemetry Matrix',
     summary:
@@ -68,7 +68,7 @@ export const PAGE_CARDS = {
   },
 } as const satisfies Record<string, { title: string; summary: string }>;
 
-export type PageCardName = keyof typeof PAGE_CARDS;
+type PageCardName = keyof typeof PAGE_CARDS;
 
 const isPageCard = (name: string): name is PageCardName => Object.hasOwn(PAGE_CARDS, name);
 const isPlatform = (name: string): name is PlatformId =>

@@ -20,7 +20,7 @@ const CRC_TABLE = (() => {
 })();
 
 /** CRC-32 as PNG chunks use it (ISO 3309). */
-export function crc32(bytes: Uint8Array): number {
+function crc32(bytes: Uint8Array): number {
   let c = 0xffffffff;
   for (const b of bytes) c = (CRC_TABLE[(c ^ b) & 0xff] ?? 0) ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;

@@ -54,7 +54,7 @@ function mix(a: string, b: string, t: number): string {
 }
 
 /** Colour of a status value (0..1): grey for none, amber for half, green for full points. */
-export function heatColor(value: number): string {
+function heatColor(value: number): string {
   const v = Math.min(1, Math.max(0, value));
   return v <= 0.5
     ? mix(COLORS.none, COLORS.half, v * 2)
@@ -259,7 +259,7 @@ function pageLayout(card: PageCard) {
 }
 
 /** The card's layout as the element tree satori reads. */
-export function cardLayout(card: PreviewCard): ReactNode {
+function cardLayout(card: PreviewCard): ReactNode {
   switch (card.kind) {
     case 'matrix':
       return matrixLayout(card);
@@ -270,11 +270,8 @@ export function cardLayout(card: PreviewCard): ReactNode {
   }
 }
 
-/** Reads a file of an installed package, relative to the project root Astro builds from. */
-async function packageFile(specifier: string): Promise<Buffer> {
-  const require = createRequire(join(process.cwd(), 'package.json'));
-  return readFile(require.resolve(specifier));
-}
+/** Resolves installed packages from the project root Astro builds from (not from the bundle). */
+const fromRoot = () => createRequire(join(process.cwd(), 'package.json'));
 
 interface Renderer {
   fonts: { name: string; data: Buffer; weight: 400 | 700; style: 'normal' }[];
@@ -284,10 +281,11 @@ let ready: Promise<Renderer> | undefined;
 
 function renderer(): Promise<Renderer> {
   ready ??= (async () => {
+    const require = fromRoot();
     const [wasm, regular, bold] = await Promise.all([
-      packageFile('@resvg/resvg-wasm/index_bg.wasm'),
-      packageFile('@fontsource/inter/files/inter-latin-400-normal.woff'),
-      packageFile('@fontsource/inter/files/inter-latin-700-normal.woff'),
+      readFile(require.resolve('@resvg/resvg-wasm/index_bg.wasm')),
+      readFile(require.resolve('@fontsource/inter/files/inter-latin-400-normal.woff')),
+      readFile(require.resolve('@fontsource/inter/files/inter-latin-700-normal.woff')),
     ]);
     await initWasm(wasm);
     return {
@@ -301,7 +299,7 @@ function renderer(): Promise<Renderer> {
 }
 
 /** The card as SVG (text already turned into paths). */
-export async function renderSvg(card: PreviewCard): Promise<string> {
+async function renderSvg(card: PreviewCard): Promise<string> {
   const { fonts } = await renderer();
   return satori(cardLayout(card), { width: CARD_WIDTH, height: CARD_HEIGHT, fonts });
 }
