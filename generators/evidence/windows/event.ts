@@ -81,6 +81,8 @@ export const WindowsEventSchema = z.strictObject({
    * `time` came from Sysmon's `UtcTime`: the two differing shows the exporter's clock is off.
    */
   systemTime: z.iso.datetime({ offset: false }).optional(),
+  /** The forwarder's own timestamp (`@timestamp` written by NXLog/Logstash or the exporter), when there is one. */
+  forwarderTime: z.iso.datetime({ offset: false }).optional(),
   /** `Keywords` as 16 hex digits, `0x8020000000000000` (audit success), whatever the layout wrote. */
   keywords: z
     .string()
@@ -212,6 +214,7 @@ export interface TimeChoice {
   timeMs?: number;
   timeSource: TimeSource;
   systemTime?: string;
+  forwarderTime?: string;
 }
 
 /**
@@ -228,23 +231,32 @@ export function chooseTime(
   const systemMs = systemTime === undefined ? undefined : parseZonedTime(systemTime);
   const utc = kind === 'sysmon' ? data.UtcTime : undefined;
   const utcMs = utc === undefined ? undefined : parseSysmonUtc(utc);
+  const forwarderMs = forwarderTime === undefined ? undefined : parseZonedTime(forwarderTime);
+  const forwarder =
+    forwarderMs === undefined ? {} : { forwarderTime: new Date(forwarderMs).toISOString() };
   if (utcMs !== undefined) {
     const choice: TimeChoice = {
       time: new Date(utcMs).toISOString(),
       timeMs: utcMs,
       timeSource: 'utc-time',
+      ...forwarder,
     };
     if (systemMs !== undefined) choice.systemTime = new Date(systemMs).toISOString();
     return choice;
   }
   if (systemMs !== undefined)
-    return { time: new Date(systemMs).toISOString(), timeMs: systemMs, timeSource: 'system-time' };
-  const forwarderMs = forwarderTime === undefined ? undefined : parseZonedTime(forwarderTime);
+    return {
+      time: new Date(systemMs).toISOString(),
+      timeMs: systemMs,
+      timeSource: 'system-time',
+      ...forwarder,
+    };
   if (forwarderMs !== undefined)
     return {
       time: new Date(forwarderMs).toISOString(),
       timeMs: forwarderMs,
       timeSource: 'forwarder',
+      ...forwarder,
     };
   return { timeSource: 'none' };
 }
