@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EcsEvent } from '../../agent/src/ecs-event.ts';
 import { auditMeaning, parseAuditText } from '../../agent/src/families/audit/message.ts';
 import {
   type AgentResult,
@@ -17,7 +18,6 @@ import {
   BUILD,
   bpfSkipReason,
   buildAgent,
-  type EcsEvent,
   sleep,
   startAgent,
   tempDir,

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EcsEvent } from '../../agent/src/ecs-event.ts';
 import { ssdeepProgram } from '../ssdeep-program.ts';
 import {
   type AgentResult,
@@ -15,7 +16,6 @@ import {
   bpfSkipReason,
   buildActivity,
   buildAgent,
-  type EcsEvent,
   entropy,
   sleep,
   startAgent,

@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { EcsEvent } from '../../agent/src/ecs-event.ts';
 import { waitForReady } from '../../agent/src/ready.ts';
 import {
   AGENT_CLI,
@@ -13,7 +14,6 @@ import {
   BUILD,
   bpfSkipReason,
   buildAgent,
-  type EcsEvent,
   REPO,
   tempDir,
 } from './helpers.ts';

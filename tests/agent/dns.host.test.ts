@@ -6,13 +6,13 @@
  */
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EcsEvent } from '../../agent/src/ecs-event.ts';
 import { parseDns } from '../../agent/src/families/dns/message.ts';
 import {
   type AgentResult,
   announceSkip,
   bpfSkipReason,
   buildAgent,
-  type EcsEvent,
   sleep,
   startAgent,
   tempDir,

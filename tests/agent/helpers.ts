@@ -10,8 +10,6 @@ import { afterAll } from 'vitest';
 import type { EcsEvent } from '../../agent/src/ecs-event.ts';
 import { waitForReady } from '../../agent/src/ready.ts';
 
-export type { EcsEvent };
-
 export const REPO = resolve(import.meta.dirname, '../..');
 export const AGENT_CLI = join(REPO, 'agent/src/cli.ts');
 export const BUILD = join(REPO, 'agent/build');

@@ -9,13 +9,13 @@ import { randomBytes } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import { basename } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EcsEvent } from '../../agent/src/ecs-event.ts';
 import { scriptArgsExt } from '../../agent/src/families/script/interpreter.ts';
 import {
   type AgentResult,
   announceSkip,
   bpfSkipReason,
   buildAgent,
-  type EcsEvent,
   sleep,
   startAgent,
   tempDir,
