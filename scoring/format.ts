@@ -19,21 +19,27 @@ function csvField(text: string): string {
   return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
+const SENSORS_HEADING = 'Open-source sensors measured by this project (ranked among themselves)';
+
 function table(rankings: PlatformRanking[]): string {
   return rankings
     .map(({ name, max, scores }) => {
       const width = Math.max(6, ...scores.map((s) => s.vendor.length));
       const header = `${'Rank'.padStart(4)}  ${'Vendor'.padEnd(width)}  ${'Score'.padStart(6)}  ${'Share'.padStart(6)}`;
-      const lines = scores.map(
-        (s) =>
-          `${String(s.rank).padStart(4)}  ${s.vendor.padEnd(width)}  ${fixed(s.score).padStart(6)}  ${pct(s.share).padStart(6)}`,
-      );
-      return [`${name} (maximum ${fixed(max)})`, header, ...lines].join('\n');
+      const line = (s: VendorScore) =>
+        `${String(s.rank).padStart(4)}  ${s.vendor.padEnd(width)}  ${fixed(s.score).padStart(6)}  ${pct(s.share).padStart(6)}`;
+      const sensors = scores.filter((s) => s.kind === 'sensor');
+      return [
+        `${name} (maximum ${fixed(max)})`,
+        header,
+        ...scores.filter((s) => s.kind === 'product').map(line),
+        ...(sensors.length > 0 ? ['', SENSORS_HEADING, header, ...sensors.map(line)] : []),
+      ].join('\n');
     })
     .join('\n\n');
 }
 
-/** Formats rankings; `json` is exactly `{ "<platform>": [{ vendor, score, rank }] }`. */
+/** Formats rankings; `json` is exactly `{ "<platform>": [{ vendor, score, rank, kind }] }`. */
 export function formatRankings(rankings: PlatformRanking[], format: ScoreFormat): string {
   switch (format) {
     case 'json':
@@ -41,17 +47,18 @@ export function formatRankings(rankings: PlatformRanking[], format: ScoreFormat)
         Object.fromEntries(
           rankings.map((r) => [
             r.platform,
-            r.scores.map(({ vendor, score, rank }) => ({ vendor, score, rank })),
+            r.scores.map(({ vendor, score, rank, kind }) => ({ vendor, score, rank, kind })),
           ]),
         ),
       );
     case 'csv':
       return [
-        'platform,rank,vendor,score,share',
+        'platform,kind,rank,vendor,score,share',
         ...rankings.flatMap((r) =>
           r.scores.map((s) =>
             [
               r.platform,
+              s.kind,
               s.rank,
               csvField(s.vendor),
               fixed(s.score),
@@ -66,11 +73,11 @@ export function formatRankings(rankings: PlatformRanking[], format: ScoreFormat)
           [
             `### ${name} (maximum ${fixed(max)})`,
             '',
-            '| Rank | Vendor | Score | Share |',
-            '| ---: | --- | ---: | ---: |',
+            '| Rank | Vendor | Kind | Score | Share |',
+            '| ---: | --- | --- | ---: | ---: |',
             ...scores.map(
               (s) =>
-                `| ${s.rank} | ${s.vendor.replace(/\|/g, '\\|')} | ${fixed(s.score)} | ${pct(s.share)} |`,
+                `| ${s.rank} | ${s.vendor.replace(/\|/g, '\\|')} | ${s.kind} | ${fixed(s.score)} | ${pct(s.share)} |`,
             ),
           ].join('\n'),
         )

@@ -175,6 +175,12 @@ export const VendorSchema = z.strictObject({
    * `measured`: every cell was produced by the evidence tool from a capture.
    */
   source: z.enum(['claimed', 'measured']),
+  /**
+   * `product`: a product the matrix compares (every vendor upstream lists). `sensor`: an
+   * open-source sensor this project measures itself (the reference agent, auditd + LAUREL);
+   * sensors are ranked among sensors and never take a product's rank.
+   */
+  kind: z.enum(['product', 'sensor']),
   /** For measured vendors: what was measured and how, one sentence. */
   note: NonBlankText.optional(),
 });

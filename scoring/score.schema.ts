@@ -10,9 +10,11 @@ import { PlatformIdSchema, SlugSchema } from './schema.ts';
 export const VendorScoreSchema = z.strictObject({
   vendorId: SlugSchema,
   vendor: z.string(),
+  /** `product` or `sensor` (an open-source sensor the project measures); ranks count within a kind. */
+  kind: z.enum(['product', 'sensor']),
   /** Points, rounded to 0.01, the precision upstream publishes. */
   score: z.number().nonnegative(),
-  /** Competition rank: equal scores share a rank (1, 1, 3). */
+  /** Competition rank among vendors of the same kind: equal scores share a rank (1, 1, 3). */
   rank: z.number().int().positive(),
   /** score ÷ the best possible score on this platform, 0..1. */
   share: z.number().min(0).max(1),

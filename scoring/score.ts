@@ -83,7 +83,9 @@ export function maxScore(
 }
 
 /**
- * Scores and ranks every vendor of a matrix, best first; ties are ordered by name.
+ * Scores and ranks every vendor of a matrix: products first, best first, then the sensors the
+ * project measures itself, ranked among sensors, so a sensor never takes a product's rank. Ties
+ * share a rank and are ordered by name.
  *
  * @example scorePlatform(data.matrices.linux, data.weights.platforms.linux, data.weights.statusValues)
  */
@@ -94,7 +96,7 @@ export function scorePlatform(
 ): VendorScore[] {
   const rows = matrixRows(matrix);
   const max = maxScore(matrix, weights, values);
-  const scored = matrix.vendors.map((vendor) => {
+  const scored = matrix.vendors.map((vendor): VendorScore => {
     let sum = 0;
     for (const { sub } of rows) {
       const cell = sub.cells[vendor.id];
@@ -104,15 +106,34 @@ export function scorePlatform(
     return {
       vendorId: vendor.id,
       vendor: vendor.name,
+      kind: vendor.kind,
       score,
       rank: 0,
       share: max > 0 ? score / max : 0,
     };
   });
-  scored.sort((a, b) => b.score - a.score || a.vendor.localeCompare(b.vendor, 'en'));
+  const kindOrder = (kind: VendorScore['kind']) => (kind === 'product' ? 0 : 1);
+  scored.sort(
+    (a, b) =>
+      kindOrder(a.kind) - kindOrder(b.kind) ||
+      b.score - a.score ||
+      a.vendor.localeCompare(b.vendor, 'en'),
+  );
   scored.forEach((entry, i) => {
     const previous = scored[i - 1];
-    entry.rank = previous && previous.score === entry.score ? previous.rank : i + 1;
+    const firstOfKind = scored.findIndex((s) => s.kind === entry.kind);
+    entry.rank =
+      previous && previous.kind === entry.kind && previous.score === entry.score
+        ? previous.rank
+        : i - firstOfKind + 1;
   });
   return scored;
+}
+
+/**
+ * The leader of a ranking: the best product (a measured sensor leads only its own list). The one
+ * home of the rule the home page, the matrix pages and the CLI state.
+ */
+export function leaders(scores: readonly VendorScore[]): VendorScore[] {
+  return scores.filter((s) => s.kind === 'product' && s.rank === 1);
 }

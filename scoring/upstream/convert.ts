@@ -93,6 +93,7 @@ function convertMatrix(
       id: slugify(vendor),
       name: vendor,
       source: 'claimed' as const,
+      kind: 'product' as const,
     })),
     categories,
   };

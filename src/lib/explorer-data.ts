@@ -21,6 +21,8 @@ interface ExplorerVendor {
   score: number;
   rank: number;
   measured: boolean;
+  /** `sensor` columns are ranked among sensors, never against products. */
+  kind: 'product' | 'sensor';
 }
 
 interface ExplorerCategory {
@@ -65,6 +67,7 @@ export function explorerData(data: Dataset, platform: PlatformId): ExplorerData 
       score: score.score,
       rank: score.rank,
       measured: vendor.source === 'measured',
+      kind: vendor.kind,
     })),
     categories: matrix.categories.map((c) => ({
       id: c.id,

@@ -14,6 +14,7 @@ export function toPlatformMatrix(data: ExplorerData): PlatformMatrix {
       id: v.id,
       name: v.name,
       source: v.measured ? 'measured' : 'claimed',
+      kind: v.kind,
     })),
     categories: data.categories.map((category, ci) => ({
       id: category.id,

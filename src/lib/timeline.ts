@@ -62,6 +62,8 @@ function snapshotMatrix(state: ReplayState, platform: PlatformId): PlatformMatri
       id,
       name: state.vendorNames.get(id) ?? id,
       source: 'claimed' as const,
+      // Upstream's history holds only the products it lists.
+      kind: 'product' as const,
     })),
     categories: [{ id: 'history', name: 'History', subCategories }],
   };

@@ -39,16 +39,31 @@ describe('npm run score', () => {
     expect(code).toBe(0);
     const parsed = JSON.parse(stdout) as Record<
       string,
-      { vendor: string; score: number; rank: number }[]
+      { vendor: string; score: number; rank: number; kind: 'product' | 'sensor' }[]
     >;
     expect(Object.keys(parsed)).toEqual(['linux', 'windows', 'macos']);
-    // Upstream's claimed Linux leader keeps upstream's score; measured rows may outrank it.
-    expect(parsed.linux?.find((r) => r.vendor === 'C-Prot')?.score).toBe(25.6);
-    expect(parsed.linux?.[0]?.rank).toBe(1);
+    // Upstream's claimed Linux leader keeps upstream's score and its rank: measured sensors are
+    // ranked among themselves, never above a product.
+    expect(parsed.linux?.find((r) => r.vendor === 'C-Prot')).toEqual({
+      vendor: 'C-Prot',
+      score: 25.6,
+      rank: 1,
+      kind: 'product',
+    });
+    const sensors = parsed.linux?.filter((r) => r.kind === 'sensor') ?? [];
+    expect(sensors.map((r) => r.vendor).sort()).toEqual([
+      'EDR Telemetry Matrix reference agent',
+      'auditd + LAUREL',
+    ]);
+    expect(sensors.map((r) => r.rank)).toEqual([1, 2]);
     for (const ranking of Object.values(parsed)) {
-      const scores = ranking.map((r) => r.score);
-      expect(scores).toEqual([...scores].sort((a, b) => b - a));
-      for (const s of scores) expect(Math.round(s * 100) / 100).toBe(s);
+      for (const kind of ['product', 'sensor']) {
+        const scores = ranking.filter((r) => r.kind === kind).map((r) => r.score);
+        expect(scores).toEqual([...scores].sort((a, b) => b - a));
+        for (const s of scores) expect(Math.round(s * 100) / 100).toBe(s);
+      }
+      // Products come first, so the first entry is the product leader.
+      expect(ranking[0]?.kind).toBe('product');
     }
   });
 
@@ -69,9 +84,9 @@ describe('npm run score', () => {
 
   it('prints csv and markdown', async () => {
     const csv = await cli('scoring/cli.ts', ['--platform', 'macos', '--format', 'csv']);
-    expect(csv.stdout.split('\n')[1]).toBe('macos,1,Phorion,35.00,82.0');
+    expect(csv.stdout.split('\n')[1]).toBe('macos,product,1,Phorion,35.00,82.0');
     const md = await cli('scoring/cli.ts', ['--platform', 'macos', '--format', 'md']);
-    expect(md.stdout).toContain('| 1 | Phorion | 35.00 | 82.0% |');
+    expect(md.stdout).toContain('| 1 | Phorion | product | 35.00 | 82.0% |');
   });
 
   it('explains every option with --help', async () => {

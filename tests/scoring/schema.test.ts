@@ -16,7 +16,7 @@ describe('schemas', () => {
   const matrix = {
     schemaVersion: 1,
     platform: { id: 'linux', name: 'Linux', upstreamName: 'linux' },
-    vendors: [{ id: 'acme', name: 'Acme', source: 'claimed' }],
+    vendors: [{ id: 'acme', name: 'Acme', source: 'claimed', kind: 'product' }],
     categories: [
       {
         id: 'p',

@@ -30,7 +30,12 @@ function tinyMatrix(
   return {
     schemaVersion: 1,
     platform: { id: 'linux', name: 'Linux', upstreamName: 'linux' },
-    vendors: vendors.map((id) => ({ id, name: id.toUpperCase(), source: 'claimed' })),
+    vendors: vendors.map((id) => ({
+      id,
+      name: id.toUpperCase(),
+      source: 'claimed',
+      kind: 'product',
+    })),
     categories: [
       {
         id: 'c',

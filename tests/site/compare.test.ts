@@ -36,6 +36,7 @@ const platform = (id: 'linux' | 'windows', vendors: [string, number][]): Explore
     score,
     rank: i + 1,
     measured: false,
+    kind: 'product' as const,
   })),
 });
 

@@ -65,9 +65,9 @@ describe('paginate', () => {
 describe('coverageByStatus', () => {
   const catalog = statusCatalog(statusesFile as Parameters<typeof statusCatalog>[0]);
   const vendors: PlatformMatrix['vendors'] = [
-    { id: 'b', name: 'Bee', source: 'claimed' },
-    { id: 'a', name: 'Ant', source: 'claimed' },
-    { id: 'm', name: 'Meter', source: 'measured', note: 'Measured here.' },
+    { id: 'b', name: 'Bee', source: 'claimed', kind: 'product' },
+    { id: 'a', name: 'Ant', source: 'claimed', kind: 'product' },
+    { id: 'm', name: 'Meter', source: 'measured', kind: 'sensor', note: 'Measured here.' },
   ];
   const sub = {
     id: 'dns-query',
