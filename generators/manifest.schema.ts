@@ -208,7 +208,7 @@ const BlockDeviceFactsSchema = z.strictObject({
 });
 
 /** How a script reached its interpreter. */
-export const SCRIPT_DELIVERIES = ['argv', 'file', 'stdin', 'pty'] as const;
+const SCRIPT_DELIVERIES = ['argv', 'file', 'stdin', 'pty'] as const;
 
 const ScriptFactsSchema = z.strictObject({
   interpreter: z.string(),
@@ -231,7 +231,7 @@ const ScriptFactsSchema = z.strictObject({
 });
 
 /** A logon attempt as the service that authenticated it saw it. */
-export const LogonFactsSchema = z.strictObject({
+const LogonFactsSchema = z.strictObject({
   /** PAM service / program that did the authentication: sshd, su. */
   service: z.string(),
   user: z.string(),

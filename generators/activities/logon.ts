@@ -52,7 +52,12 @@ export const logon: Generator = {
         subCategories: ['user-logon', 'user-logoff'],
         operation: 'su',
         via: 'command',
-        args: { argv, targetUser: user.name, user: { name: user.name, uid: user.uid } },
+        args: {
+          argv,
+          targetUser: user.name,
+          user: { name: user.name, uid: user.uid },
+          logon: { service: 'su', user: user.name, authMethod: 'password', outcome: 'success' },
+        },
         note: `su runs as ${nobody.name} (uid ${nobody.uid}), authenticates with the right password through PAM, opens a session, runs one command as ${user.name} and closes the session (logoff).`,
       },
       async () => {
@@ -80,7 +85,12 @@ export const logon: Generator = {
         subCategories: ['logon-failed'],
         operation: 'su',
         via: 'command',
-        args: { argv, targetUser: user.name, user: { name: user.name, uid: user.uid } },
+        args: {
+          argv,
+          targetUser: user.name,
+          user: { name: user.name, uid: user.uid },
+          logon: { service: 'su', user: user.name, authMethod: 'password', outcome: 'failure' },
+        },
         expect: 'failure',
         note: `su as ${nobody.name} with a wrong password: PAM answers "Authentication failure" and no session opens.`,
       },
