@@ -88,13 +88,23 @@ const EventPath = z
     'expected eventId, provider, channel, host or data.<Field>',
   );
 
+function isRegex(pattern: string): boolean {
+  try {
+    new RegExp(pattern);
+    return true;
+  } catch {
+    return false;
+  }
+}
+const Pattern = z.string().min(1).refine(isRegex, 'not a valid regular expression');
+
 /** Where a fact is: an event path, or a path with a transformation (as in the Linux rules). */
 export const WindowsFactSourceSchema = z.union([
   EventPath,
   z.strictObject({
     field: EventPath,
     /** Keep capture group 1 of this regular expression (one hash out of Sysmon's `Hashes`). */
-    regex: z.string().optional(),
+    regex: Pattern.optional(),
     /** `hex`: "0xc28" → 3112 (Security's process ids); `int`: "3112" → 3112. */
     parse: z.enum(['hex', 'int']).optional(),
   }),
@@ -108,7 +118,7 @@ export const WindowsConditionSchema = z.union([
   z.array(Scalar).min(1),
   z.literal(true),
   z.strictObject({ prefix: z.array(z.string().min(1)).min(1) }),
-  z.strictObject({ pattern: z.string().min(1) }),
+  z.strictObject({ pattern: Pattern }),
 ]);
 export type WindowsCondition = z.infer<typeof WindowsConditionSchema>;
 

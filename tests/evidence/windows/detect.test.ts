@@ -49,7 +49,10 @@ describe('detecting the Windows layout', () => {
     };
     writeFileSync(files.utf16, utf16);
     writeFileSync(files.utf16gz, gzipSync(utf16));
-    writeFileSync(files.declared, `<?xml version="1.0" encoding="utf-8"?>\r\n<Events>\r\n${xml}</Events>\r\n`);
+    writeFileSync(
+      files.declared,
+      `<?xml version="1.0" encoding="utf-8"?>\r\n<Events>\r\n${xml}</Events>\r\n`,
+    );
     const out: Record<string, string> = {};
     for (const [k, path] of Object.entries(files)) {
       const found = await detectWindowsCapture(path);
@@ -88,7 +91,8 @@ describe('detecting the Windows layout', () => {
       html: '<html><body>not events</body></html>',
     };
     const out: Record<string, boolean> = {};
-    for (const [k, text] of Object.entries(samples)) out[k] = detectWindowsLayout(Buffer.from(text)).ok;
+    for (const [k, text] of Object.entries(samples))
+      out[k] = detectWindowsLayout(Buffer.from(text)).ok;
     expect(out).toEqual({ laurel: false, ecs: false, csv: false, empty: false, html: false });
   });
 
@@ -96,7 +100,9 @@ describe('detecting the Windows layout', () => {
     const path = join(tmp, 'audit.log');
     writeFileSync(path, `${AUDIT_LINE}\n`);
     await expect(openWindowsCapture(path)).rejects.toThrow(WindowsCaptureError);
-    await expect(openWindowsCapture(path)).rejects.toThrow(/audit\.log: This is not a Windows capture/);
+    await expect(openWindowsCapture(path)).rejects.toThrow(
+      /audit\.log: This is not a Windows capture/,
+    );
   });
 
   it('opens a capture with the detected reader, and with a forced layout', async () => {
