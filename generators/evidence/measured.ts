@@ -97,7 +97,8 @@ export async function deriveFromFixture(
       ),
     };
   }
-  return { fixture, run, row: measuredRow(run, fixture.vendor.note), evidence };
+  // The committed measured rows are the project's reference sensors, never products.
+  return { fixture, run, row: measuredRow(run, fixture.vendor.note, 'sensor'), evidence };
 }
 
 /** Every fixture folder that holds a fixture.json. */

@@ -41,12 +41,19 @@ function cellFor(run: EvidenceRun, subCategory: string, withEvidence: boolean): 
   };
 }
 
-/** A measured row with one cell per Linux sub-category, each citing its evidence. */
-export function measuredRow(run: EvidenceRun, note: string): MeasuredRow {
+/**
+ * A measured row with one cell per Linux sub-category, each citing its evidence. `kind`: a
+ * product (an EDR a contributor measured) or a sensor (the project's reference agent, auditd).
+ */
+export function measuredRow(
+  run: EvidenceRun,
+  note: string,
+  kind: MeasuredRow['vendor']['kind'] = 'product',
+): MeasuredRow {
   return {
     schemaVersion: 1,
     platform: 'linux',
-    vendor: { id: run.file.vendor.id, name: run.file.vendor.name, source: 'measured', note },
+    vendor: { id: run.file.vendor.id, name: run.file.vendor.name, source: 'measured', kind, note },
     cells: Object.fromEntries(
       run.rows.map((row) => [row.subCategory, cellFor(run, row.subCategory, true)]),
     ),
