@@ -14,6 +14,7 @@ import {
   hostKey,
   type ReadStats,
   type SourceKind,
+  TIME_SOURCES,
   type TimeSource,
   type WindowsEvent,
   type WindowsLayout,
@@ -85,8 +86,11 @@ export interface HostEvidence {
   /** `hostKey(host)`: what events are grouped by. */
   key: string;
   events: number;
-  firstTime?: string;
-  lastTime?: string;
+  /**
+   * First and last event time, from the best time source this host's events have (Sysmon's
+   * UtcTime when any event carries it): sources are not mixed, as they may disagree by hours.
+   */
+  timeSpan?: { first: string; last: string; source: TimeSource };
   sources: Partial<Record<SourceKind, number>>;
   timeSources: Partial<Record<TimeSource, number>>;
   /**
@@ -136,8 +140,7 @@ interface HostState {
   evidence: HostEvidence;
   shown: Map<string, SubCategoryShown>;
   offsets: Map<number, number>;
-  firstMs?: number;
-  lastMs?: number;
+  spans: Map<TimeSource, [number, number]>;
 }
 
 const ORDER = new Map(WINDOWS_SUB_CATEGORY_IDS.map((id, i) => [id, i]));
@@ -172,6 +175,7 @@ export async function classifyWindowsEvents(
         },
         shown: new Map(),
         offsets: new Map(),
+        spans: new Map(),
       };
       hosts.set(key, state);
     }
@@ -180,8 +184,12 @@ export async function classifyWindowsEvents(
     bump(h.sources, event.kind);
     bump(h.timeSources, event.timeSource);
     if (event.timeMs !== undefined) {
-      if (state.firstMs === undefined || event.timeMs < state.firstMs) state.firstMs = event.timeMs;
-      if (state.lastMs === undefined || event.timeMs > state.lastMs) state.lastMs = event.timeMs;
+      const span = state.spans.get(event.timeSource);
+      if (span === undefined) state.spans.set(event.timeSource, [event.timeMs, event.timeMs]);
+      else {
+        if (event.timeMs < span[0]) span[0] = event.timeMs;
+        if (event.timeMs > span[1]) span[1] = event.timeMs;
+      }
     }
     if (
       event.timeSource === 'utc-time' &&
@@ -230,8 +238,16 @@ export async function classifyWindowsEvents(
   const out: HostEvidence[] = [];
   for (const state of hosts.values()) {
     const h = state.evidence;
-    if (state.firstMs !== undefined) h.firstTime = new Date(state.firstMs).toISOString();
-    if (state.lastMs !== undefined) h.lastTime = new Date(state.lastMs).toISOString();
+    for (const source of TIME_SOURCES) {
+      const span = state.spans.get(source);
+      if (span === undefined) continue;
+      h.timeSpan = {
+        first: new Date(span[0]).toISOString(),
+        last: new Date(span[1]).toISOString(),
+        source,
+      };
+      break;
+    }
     const mode = [...state.offsets].sort((a, b) => b[1] - a[1])[0];
     if (mode !== undefined && mode[0] !== 0)
       h.clockOffset = {

@@ -247,3 +247,20 @@ export function ruleFields(rule: WindowsRule): string[] {
     for (const s of list ?? []) fields.add(typeof s === 'string' ? s : s.field);
   return [...fields];
 }
+
+/**
+ * The rules no real capture here exercises, with the documented schema each was written from: what
+ * the methodology page lists as "written from the documentation, not yet seen in a capture".
+ */
+export function unexercisedWindowsRules(
+  rules: readonly WindowsRule[],
+): { id: string; subCategory: string; source: string; documentedSchema: string }[] {
+  return rules
+    .filter((r) => r.notExercisedHere === true)
+    .map((r) => ({
+      id: r.id,
+      subCategory: r.subCategory,
+      source: r.source,
+      documentedSchema: r.documentedSchema ?? '',
+    }));
+}
