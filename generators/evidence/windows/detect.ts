@@ -129,11 +129,6 @@ const READERS: Record<WindowsLayout, (input: Readable, file: string) => WindowsR
   winlogbeat: readWinlogbeat,
 };
 
-/** The reader of one layout. */
-export function readerFor(layout: WindowsLayout): (input: Readable, file: string) => WindowsRead {
-  return READERS[layout];
-}
-
 /**
  * Opens a Windows capture: detects its layout (unless given) and returns its reader.
  * Throws `WindowsCaptureError` with what was looked for when the layout is not recognised.

@@ -21,7 +21,6 @@ export const WINDOWS_SUB_CATEGORY_IDS = windowsMatrix.categories.flatMap((catego
   category.subCategories.map((sub) => sub.id),
 ) as [string, ...string[]];
 export const WindowsSubCategoryIdSchema = z.enum(WINDOWS_SUB_CATEGORY_IDS);
-export type WindowsSubCategoryId = z.infer<typeof WindowsSubCategoryIdSchema>;
 
 /**
  * Fact names. The first block has the meaning of the Linux facts of the same name; the second is
@@ -197,4 +196,3 @@ export const WindowsRuleSetSchema = z.strictObject({
   about: z.string().min(1),
   rules: z.array(WindowsRuleSchema).min(1),
 });
-export type WindowsRuleSet = z.infer<typeof WindowsRuleSetSchema>;

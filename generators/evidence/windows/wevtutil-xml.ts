@@ -260,10 +260,12 @@ export function readWevtutilXml(input: Readable, file: string): WindowsRead {
           reason: 'text outside any <Event> element',
         });
     };
+    // Own copy of the pattern: its lastIndex is state, and readers may run interleaved.
+    const eventStart = new RegExp(EVENT_START.source, 'g');
     function* drain(final: boolean): Generator<WindowsEvent> {
       for (;;) {
-        EVENT_START.lastIndex = 0;
-        const start = EVENT_START.exec(text);
+        eventStart.lastIndex = 0;
+        const start = eventStart.exec(text);
         if (start === null) {
           // Between events there is only white space or a declaration: wait for the next one.
           if (final || text.length > MAX_RECORD_BYTES) {
@@ -278,8 +280,8 @@ export function readWevtutilXml(input: Readable, file: string): WindowsRead {
         }
         const at = base;
         const close = text.indexOf('</Event>');
-        EVENT_START.lastIndex = 1;
-        const next = EVENT_START.exec(text);
+        eventStart.lastIndex = 1;
+        const next = eventStart.exec(text);
         if (next !== null && (close === -1 || next.index < close)) {
           countMalformed(stats, {
             file,
