@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { afterAll } from 'vitest';
 import type { EcsEvent } from '../../agent/src/ecs-event.ts';
 import { waitForReady } from '../../agent/src/ready.ts';
+import { requireHostTest } from '../host.ts';
 
 export const REPO = resolve(import.meta.dirname, '../..');
 export const AGENT_CLI = join(REPO, 'agent/src/cli.ts');
@@ -114,6 +115,7 @@ export interface AgentResult {
  * signal on descriptor 3.
  */
 export async function startAgent(args: string[], dir: string): Promise<AgentRun> {
+  requireHostTest('startAgent');
   const outFile = join(dir, 'events.ndjson');
   const child = spawn(process.execPath, [AGENT_CLI, '--out', outFile, '--ready-fd', '3', ...args], {
     cwd: REPO,
