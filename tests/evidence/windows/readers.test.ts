@@ -49,7 +49,7 @@ describe('event-log JSON lines (TimeCreated + hex Keywords) on the real samples'
           })),
         ),
       );
-      for (const e of events.slice(0, 50))
+      for (const e of events)
         expect(WindowsEventSchema.safeParse(e).success).toBe(true);
     });
   }
@@ -138,7 +138,7 @@ describe('NXLog-style JSON lines on the real sample', () => {
         })),
       ),
     );
-    for (const e of events.slice(0, 50)) expect(WindowsEventSchema.safeParse(e).success).toBe(true);
+    for (const e of events) expect(WindowsEventSchema.safeParse(e).success).toBe(true);
   });
 
   it('takes Sysmon times from UtcTime (EventTime is local, 4 h off) and flags the forwarder time on the rest', async () => {
