@@ -49,8 +49,7 @@ describe('event-log JSON lines (TimeCreated + hex Keywords) on the real samples'
           })),
         ),
       );
-      for (const e of events)
-        expect(WindowsEventSchema.safeParse(e).success).toBe(true);
+      for (const e of events) expect(WindowsEventSchema.safeParse(e).success).toBe(true);
     });
   }
 
