@@ -256,6 +256,27 @@ describe('wevtutil XML', () => {
     expect(b.stats.malformed).toBe(0);
   });
 
+  it('skips an XML declaration and an <Events> wrapper some tools add around the events', async () => {
+    const wrapped = `<?xml version="1.0" encoding="utf-8"?>\r\n<Events>\r\n${text}</Events>\r\n`;
+    const read = readWevtutilXml(bytesStream(Buffer.from(wrapped)), 'wrapped.xml');
+    expect((await collect(read)).length).toBe(50);
+    expect(read.stats.malformed).toBe(0);
+  });
+
+  it('reports text outside any event, by byte offset', async () => {
+    const parts = text.split('\r\n').filter((p) => p !== '');
+    const body = `${parts[0]}\r\ngarbage\r\n${parts[1]}`;
+    const read = readWevtutilXml(bytesStream(Buffer.from(body)), 'junk.xml');
+    expect((await collect(read)).length).toBe(2);
+    expect(read.stats.malformedSamples).toEqual([
+      {
+        file: 'junk.xml',
+        byteOffset: Buffer.byteLength(parts[0] ?? ''),
+        reason: 'text outside any <Event> element',
+      },
+    ]);
+  });
+
   it('reports a truncated event and a bad entity by byte offset, and reads the events around them', async () => {
     const parts = text.split('\r\n').filter((p) => p !== '');
     const truncated = (parts[1] ?? '').replace('</Event>', '');
