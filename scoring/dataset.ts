@@ -10,7 +10,9 @@ import { type DataIssue, DataValidationError, type Locator, parseData } from './
 import { type ReadText, readJsonFile, readUtf8 } from './json-file.ts';
 import { matrixRows } from './rows.ts';
 import {
+  type CorrectionsFile,
   CorrectionsFileSchema,
+  type DescriptionsFile,
   DescriptionsFileSchema,
   HistoryFileSchema,
   MeasuredRowSchema,
@@ -50,10 +52,10 @@ export interface CoreData {
 
 export interface Dataset extends CoreData {
   provenance: z.infer<typeof ProvenanceSchema>;
-  corrections: z.infer<typeof CorrectionsFileSchema>;
+  corrections: CorrectionsFile;
   history: z.infer<typeof HistoryFileSchema>;
   mitre: z.infer<typeof MitreFileSchema>;
-  descriptions: z.infer<typeof DescriptionsFileSchema>;
+  descriptions: DescriptionsFile;
   layout: z.infer<typeof UpstreamLayoutSchema>;
 }
 

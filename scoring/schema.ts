@@ -141,7 +141,6 @@ export const CellEvidenceSchema = z.strictObject({
   /** When the capture was made (ISO 8601). */
   capturedAt: z.iso.datetime({ offset: true }),
 });
-export type CellEvidence = z.infer<typeof CellEvidenceSchema>;
 
 export const CellSchema = z.strictObject({
   status: StatusIdSchema,

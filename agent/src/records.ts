@@ -98,7 +98,10 @@ export const FILE_REF = {
   SIZE: 48,
 } as const;
 
-/** C struct name → its layout here, for every struct of records.h; the layout test walks this table. */
+/**
+ * C struct name → its layout here, for every struct of records.h; the layout test walks this table.
+ * @internal exists so tests/agent/layout.test.ts can check every layout against the compiled BTF.
+ */
 export const LAYOUTS: Record<string, Record<string, number>> = {
   rec_hdr: HDR,
   rec_task: TASK,

@@ -106,7 +106,10 @@ export function replayPlatform(
   };
 }
 
-/** The statuses history ends with, `subId` → vendor id → status, to check the replay against the matrix. */
+/**
+ * The statuses history ends with, `subId` → vendor id → status, to check the replay against the matrix.
+ * @internal exists for the test that holds the replay equal to today's matrix.
+ */
 export function finalStatuses(
   entries: readonly HistoryEntry[],
   platform: PlatformId,

@@ -4,7 +4,6 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { probeHost } from '../../generators/lib/host.ts';
-import type { Run } from '../../generators/manifest.schema.ts';
 import { findGenerator } from '../../generators/registry.ts';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
@@ -168,10 +167,6 @@ export function bpfProgramExists(id: number): boolean | undefined {
   const res = spawnSync('bpftool', ['prog', 'show', 'id', String(id)], { encoding: 'utf8' });
   if (res.error !== undefined) return undefined;
   return res.status === 0;
-}
-
-export function runsByGenerator(runs: Run[]): Map<string, Run> {
-  return new Map(runs.map((r) => [r.generator, r]));
 }
 
 /** Why this host cannot run a generator at all (then a test about it skips with this reason). */

@@ -6,7 +6,8 @@
 
 /** `struct rec_proc_fork`, `struct rec_proc_setsid` */
 export const PROC_FORK = { hdr: 0, task: 16, SIZE: 112 } as const;
-export const PROC_SETSID = PROC_FORK;
+/** setsid() carries only the task that called it: the same layout as a fork record. */
+export const PROC_SETSID = { ...PROC_FORK } as const;
 
 /** `struct rec_proc_exec`, followed by args, exe path blob, cwd path blob, filename. */
 export const PROC_EXEC = {
