@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import linuxMatrix from '../data/matrices/linux.json' with { type: 'json' };
 import { type DataIssue, formatIssue, parseData } from '../scoring/issues.ts';
+import { parseJsonText } from '../scoring/json-file.ts';
 
 export const MANIFEST_SCHEMA_VERSION = 1;
 
@@ -433,13 +434,10 @@ export class ManifestError extends Error {
 export function parseManifest(input: unknown, source = 'manifest'): Manifest {
   let value = input;
   if (typeof input === 'string') {
-    try {
-      value = JSON.parse(input);
-    } catch (error) {
-      throw new ManifestError(source, [
-        { file: source, message: `not JSON: ${(error as Error).message}` },
-      ]);
-    }
+    // The data files' reader: a key written twice is refused here too, not silently dropped.
+    const json = parseJsonText(input, source);
+    if (!json.ok) throw new ManifestError(source, json.issues);
+    value = json.value;
   }
   if (
     typeof value === 'object' &&

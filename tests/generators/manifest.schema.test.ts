@@ -98,6 +98,16 @@ describe('parseManifest', () => {
     expect(parseManifest(JSON.stringify(minimal())).runs).toHaveLength(1);
   });
 
+  it('refuses a key written twice, naming both lines', () => {
+    const text = JSON.stringify(minimal(), null, 2).replace(
+      '"schemaVersion": 1,',
+      '"schemaVersion": 1,\n  "schemaVersion": 1,',
+    );
+    expect(problems(text)).toContain(
+      'm.json: key "schemaVersion" is written twice in one object (line 2, column 3 and line 3, column 3)',
+    );
+  });
+
   it('names the file, each dot path and the problem, all at once', () => {
     const bad = minimal() as unknown as {
       runs: Array<Record<string, unknown> & { actions: Array<Record<string, unknown>> }>;
@@ -128,7 +138,7 @@ describe('parseManifest', () => {
 
   it('reports text that is not JSON', () => {
     expect(problems('{"schemaVersion": 1,')).toMatch(
-      /^m\.json is not a valid generator manifest \(1 problem\):\n {2}m\.json: not JSON: /,
+      /^m\.json is not a valid generator manifest \(1 problem\):\n {2}m\.json: the file is not valid JSON \(/,
     );
   });
 
