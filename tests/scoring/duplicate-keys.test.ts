@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { visit } from 'jsonc-parser';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadRuleSets } from '../../generators/evidence/rules.ts';
 import { loadCoreData } from '../../scoring/dataset.ts';
 import { findDuplicateKeys } from '../../scoring/duplicate-keys.ts';
 import { DataValidationError, formatIssue } from '../../scoring/issues.ts';
@@ -150,6 +151,23 @@ describe('loaders reject a duplicate key with file, row, vendor and both lines',
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(
       `${weights} → linux: key "Process Creation" is written twice in one object (line 3, column 5 and line 4, column 5)`,
+    );
+  });
+
+  it('rejects an evidence rules file with a key written twice', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'etm-dup-'));
+    temps.push(dir);
+    await cp('generators/evidence/rules', dir, { recursive: true });
+    const file = join(dir, 'ecs.json');
+    const text = await readFile(file, 'utf8');
+    await writeFile(
+      file,
+      text.replace('"schemaVersion": 1,', '"schemaVersion": 1,\n  "schemaVersion": 1,'),
+    );
+    const error = await loadRuleSets({ dir }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DataValidationError);
+    expect(String((error as Error).message)).toContain(
+      'ecs.json: key "schemaVersion" is written twice in one object (line 2, column 3 and line 3, column 3)',
     );
   });
 });
