@@ -8,7 +8,7 @@ import type { CellView } from '../lib/cell.ts';
 export function MatrixCell({ view }: { view: CellView }) {
   if (view.kind === 'absent') return <td className="empty">{view.text}</td>;
   return (
-    <td data-rank={view.rank}>
+    <td data-status={view.status}>
       <a href={view.href} aria-label={view.name}>
         {view.text}
         {view.notes.map((note) => (

@@ -14,6 +14,7 @@ import {
   rowDiffers,
 } from '../lib/compare.ts';
 import type { ExplorerData } from '../lib/explorer-data.ts';
+import { rankText } from '../lib/ranking.ts';
 
 interface Props {
   platforms: ExplorerData[];
@@ -125,7 +126,7 @@ export default function Compare({ platforms, vendors, initial }: Props) {
                             <a href={`/vendors/${vendor.id}/`}>{vendor.name}</a>
                             <span className="score">
                               {vendor.score.toFixed(2)}{' '}
-                              <span className="muted">#{vendor.rank}</span>
+                              <span className="muted">{rankText(vendor)}</span>
                             </span>
                           </th>
                         ))}
@@ -147,7 +148,6 @@ export default function Compare({ platforms, vendors, initial }: Props) {
                                   key={vendor.id}
                                   view={cellView({
                                     status: p.statuses[rank],
-                                    rank,
                                     href: `/${p.platform.id}/#${cellId(row.id, vendor.id)}`,
                                     reason: row.reasons.includes(i),
                                     evidence: row.evidence.includes(i),

@@ -15,6 +15,8 @@ import { MatrixCell } from '../components/MatrixCell.tsx';
 import { cellId, cellView } from '../lib/cell.ts';
 import type { ExplorerData, ExplorerRow } from '../lib/explorer-data.ts';
 import { type ExportView, viewToCsv, viewToJson } from '../lib/export.ts';
+import { byKindThenRank, rankText } from '../lib/ranking.ts';
+import { untestedText } from '../lib/status.ts';
 import {
   decodeView,
   defaultView,
@@ -181,11 +183,12 @@ export default function MatrixExplorer({ data, staticId }: Props) {
 
   const byScore = () =>
     update({
-      vendors: [...view.vendors].sort(
-        (a, b) =>
-          (data.vendors[vendorIndex.get(a) ?? 0]?.rank ?? 0) -
-          (data.vendors[vendorIndex.get(b) ?? 0]?.rank ?? 0),
-      ),
+      vendors: [...view.vendors].sort((a, b) => {
+        const va = data.vendors[vendorIndex.get(a) ?? 0];
+        const vb = data.vendors[vendorIndex.get(b) ?? 0];
+        // Products by their rank, then sensors by theirs: a sensor's #1 is not a product's.
+        return va && vb ? byKindThenRank(va, vb) : 0;
+      }),
     });
 
   // Same sentence before and after hydration, so hydrating never shifts the layout.
@@ -245,14 +248,14 @@ export default function MatrixExplorer({ data, staticId }: Props) {
             </summary>
             <fieldset className="panel">
               <legend>Show rows where a shown product has</legend>
-              {data.statuses.map((s, rank) => (
+              {data.statuses.map((s) => (
                 <label key={s.id} className="check">
                   <input
                     type="checkbox"
                     checked={view.statuses.includes(s.id)}
                     onChange={() => update({ statuses: toggleIn(view.statuses, s.id) })}
                   />{' '}
-                  <span className="badge" data-rank={rank}>
+                  <span className="badge" data-status={s.id}>
                     <span aria-hidden="true">{s.symbol}</span> {s.label}
                   </span>
                 </label>
@@ -432,8 +435,11 @@ export default function MatrixExplorer({ data, staticId }: Props) {
                       </button>
                       {vendor.measured && <span className="measured">measured, CI-verified</span>}
                       <span className="score">
-                        {vendor.score.toFixed(2)} <span className="muted">#{vendor.rank}</span>
+                        {vendor.score.toFixed(2)} <span className="muted">{rankText(vendor)}</span>
                       </span>
+                      {vendor.untested > 0 && (
+                        <span className="untested">{untestedText(vendor.untested)}</span>
+                      )}
                     </th>
                   );
                 })}
@@ -478,7 +484,6 @@ export default function MatrixExplorer({ data, staticId }: Props) {
                               key={vendor.id}
                               view={cellView({
                                 status: data.statuses[rank],
-                                rank,
                                 href: `#${cellId(row.id, vendor.id)}`,
                                 reason: row.reasons.includes(index),
                                 evidence: row.evidence.includes(index),

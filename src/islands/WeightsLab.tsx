@@ -5,9 +5,10 @@
  */
 import { useEffect, useId, useMemo, useState } from 'react';
 import type { StatusValues } from '../../scoring/schema.ts';
-import { scorePlatform } from '../../scoring/score.ts';
+import { leaders, scorePlatform } from '../../scoring/score.ts';
 import type { ExplorerData } from '../lib/explorer-data.ts';
 import { rowWeights, toPlatformMatrix } from '../lib/explorer-matrix.ts';
+import { rankText } from '../lib/ranking.ts';
 import {
   encodeWeightParams,
   MAX_WEIGHT,
@@ -99,7 +100,8 @@ export default function WeightsLab({ platforms, statusValues }: Props) {
     }
   };
 
-  const leader = ranking[0];
+  // The leader rule lives in scoring/score.ts: the best product, never a measured sensor.
+  const top = leaders(ranking);
   return (
     <div className="lab">
       <fieldset className="lab-platforms" disabled={!ready}>
@@ -130,7 +132,9 @@ export default function WeightsLab({ platforms, statusValues }: Props) {
       <p className="lab-summary" aria-live="polite">
         {ready
           ? `${data.platform.name}: ${changedCount} of ${data.rows.length} weights changed. ${
-              leader ? `${leader.vendor} ranks first with ${leader.score.toFixed(2)}.` : ''
+              top.length > 0
+                ? `${top.map((t) => t.vendor).join(', ')} ${top.length === 1 ? 'ranks' : 'rank'} first among products with ${top[0]?.score.toFixed(2)}.`
+                : ''
             }`
           : 'Changing weights needs JavaScript; the published weights and rankings are above.'}
       </p>
@@ -148,15 +152,16 @@ export default function WeightsLab({ platforms, statusValues }: Props) {
             </thead>
             <tbody>
               {ranking.map((s) => {
-                const before = published.get(s.vendorId)?.rank;
-                const moved = before === undefined ? 0 : before - s.rank;
+                const was = published.get(s.vendorId);
+                const before = was && { kind: s.kind, rank: was.rank };
+                const moved = before === undefined ? 0 : before.rank - s.rank;
                 return (
                   <tr key={s.vendorId}>
-                    <td>{s.rank}</td>
+                    <td>{rankText(s)}</td>
                     <th scope="row">{s.vendor}</th>
                     <td>{s.score.toFixed(2)}</td>
                     <td>
-                      {before ?? 'none'}
+                      {before ? rankText(before) : 'none'}
                       {moved !== 0 && (
                         <span className="moved">
                           {' '}

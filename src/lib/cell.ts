@@ -5,7 +5,7 @@
  * cell (`MatrixTable.astro`, `MatrixCell.tsx`) only map these fields onto elements, and
  * `tests/site/site-build.test.ts` holds their built markup equal.
  */
-import type { StatusDefinition } from '../../scoring/schema.ts';
+import type { StatusDefinition, StatusId } from '../../scoring/schema.ts';
 
 /**
  * The fragment id of one cell's detail: `<subCategoryId>--<vendorId>`. Ids are slugs with single
@@ -15,19 +15,24 @@ export function cellId(subCategoryId: string, vendorId: string): string {
   return `${subCategoryId}--${vendorId}`;
 }
 
-/** What a cell whose status takes a reason says when upstream gave none. */
+/** What a cell whose status requires a reason says when upstream gave none. */
 const NO_REASON_GIVEN = 'no reason given upstream';
+/** The same for the project's own statuses (Not Tested), which upstream never sets. */
+const NO_REASON_RECORDED = 'no reason recorded';
 
 /** The parts of a status a cell draws. */
-type CellStatus = Pick<StatusDefinition, 'label' | 'symbol'>;
+type CellStatus = Pick<StatusDefinition, 'id' | 'label' | 'symbol'>;
 
 export type CellView =
   | {
       kind: 'listed';
       /** The cell's detail panel (`#<subId>--<vendorId>`, page-absolute from other pages). */
       href: string;
-      /** Status rank (0 = best), tints the cell through `data-rank`. */
-      rank: number;
+      /**
+       * The status id, drawn as `data-status`: tints are keyed by id in global.css, never by
+       * position, so a status added to the catalog can never take another status's look.
+       */
+      status: StatusId;
       /**
        * Symbol and label as one text run: one run per cell instead of two cut the Windows table's
        * first layout by about a quarter (1,300+ cells, emoji fallback shaping per run).
@@ -43,7 +48,6 @@ export type CellView =
 export interface CellInput {
   /** Undefined when the vendor is not listed in this row. */
   status: CellStatus | undefined;
-  rank: number;
   href: string;
   /** The cell carries a reason (the text is in its detail panel). */
   reason: boolean;
@@ -52,10 +56,10 @@ export interface CellInput {
 }
 
 /**
- * @example cellView({ status: { label: 'Yes', symbol: '✅' }, rank: 0, href: '#a--b', reason: true, evidence: false })
+ * @example cellView({ status: { id: 'yes', label: 'Yes', symbol: '✅' }, href: '#a--b', reason: true, evidence: false })
  * // { kind: 'listed', text: '✅ Yes', name: 'Yes (reason)', notes: ['(reason)'], … }
  */
-export function cellView({ status, rank, href, reason, evidence }: CellInput): CellView {
+export function cellView({ status, href, reason, evidence }: CellInput): CellView {
   if (!status) return { kind: 'absent', text: 'not listed' };
   const notes = [reason && '(reason)', evidence && '(evidence)'].filter(
     (n): n is string => typeof n === 'string',
@@ -63,7 +67,7 @@ export function cellView({ status, rank, href, reason, evidence }: CellInput): C
   return {
     kind: 'listed',
     href,
-    rank,
+    status: status.id,
     text: `${status.symbol} ${status.label}`,
     name: [status.label, ...notes].join(' '),
     notes,
@@ -71,13 +75,16 @@ export function cellView({ status, rank, href, reason, evidence }: CellInput): C
 }
 
 /**
- * A cell's reason as readers see it: the reason, `NO_REASON_GIVEN` when its status takes a
- * reason (per data/statuses.json) and upstream gave none, or undefined when the status takes none.
+ * A cell's reason as readers see it: the reason when there is one; `NO_REASON_GIVEN` when its
+ * status requires a reason (`requiresReason` in data/statuses.json: Partially) and upstream gave
+ * none; otherwise undefined. Statuses that only take a reason (Via EventLogs, Via
+ * EnablingTelemetry) are routinely left unexplained upstream, so their silence is not flagged.
  */
 export function reasonText(
   reason: string | undefined,
-  status: Pick<StatusDefinition, 'takesReason'>,
+  status: Pick<StatusDefinition, 'requiresReason' | 'origin'>,
 ): string | undefined {
   if (reason) return reason;
-  return status.takesReason ? NO_REASON_GIVEN : undefined;
+  if (!status.requiresReason) return undefined;
+  return status.origin === 'upstream' ? NO_REASON_GIVEN : NO_REASON_RECORDED;
 }

@@ -3,8 +3,11 @@
  * foundation's `loadDataset`. Invalid data throws `DataValidationError` (every problem, located by
  * file, row, vendor and path), which fails `astro build` instead of rendering a wrong matrix.
  */
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { type Dataset, loadDataset } from '../../scoring/dataset.ts';
+import { type Disagreement, loadDisagreements } from './disagreements.ts';
 
 /**
  * `EDR_MATRIX_DATA_DIR` lets tests build the site over fixture data; normal builds read `data/`
@@ -20,4 +23,16 @@ let cached: Promise<Dataset> | undefined;
 export function getDataset(): Promise<Dataset> {
   cached ??= loadDataset(dataDir());
   return cached;
+}
+
+let disagreements: Promise<Map<string, Disagreement>> | undefined;
+
+/** Disagreements between measured rows and claimed columns, from `data/evidence/` (one load per build). */
+export function getDisagreements(): Promise<Map<string, Disagreement>> {
+  const dir = join(dataDir(), 'evidence');
+  disagreements ??= loadDisagreements(
+    async () => (existsSync(dir) ? readdir(dir) : []),
+    (name) => readFile(join(dir, name), 'utf8'),
+  );
+  return disagreements;
 }

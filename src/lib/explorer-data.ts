@@ -7,7 +7,7 @@ import type { Dataset } from '../../scoring/dataset.ts';
 import type { PlatformId, StatusId } from '../../scoring/schema.ts';
 import { categoryWeight } from '../../scoring/score.ts';
 import { vendorColumns } from './matrix.ts';
-import { statusRank } from './status.ts';
+import { countUntested, statusRank } from './status.ts';
 
 interface ExplorerStatus {
   id: StatusId;
@@ -23,6 +23,8 @@ interface ExplorerVendor {
   measured: boolean;
   /** `sensor` columns are ranked among sensors, never against products. */
   kind: 'product' | 'sensor';
+  /** Not Tested cells in this column, counted apart from the score's gaps. */
+  untested: number;
 }
 
 interface ExplorerCategory {
@@ -68,6 +70,9 @@ export function explorerData(data: Dataset, platform: PlatformId): ExplorerData 
       rank: score.rank,
       measured: vendor.source === 'measured',
       kind: vendor.kind,
+      untested: countUntested(
+        matrix.categories.flatMap((c) => c.subCategories.map((s) => s.cells[vendor.id]?.status)),
+      ),
     })),
     categories: matrix.categories.map((c) => ({
       id: c.id,

@@ -6,7 +6,10 @@ import type { Dataset } from '../../scoring/dataset.ts';
 import { PLATFORM_IDS, type PlatformId, type StatusId, type Vendor } from '../../scoring/schema.ts';
 import { categoryCoverage, type VendorScore } from '../../scoring/score.ts';
 import { reasonText } from './cell.ts';
+import { type Disagreement, disagreementKey } from './disagreements.ts';
 import { vendorColumns } from './matrix.ts';
+import { kindCount } from './ranking.ts';
+import { NOT_TESTED } from './status.ts';
 import { replayPlatform } from './timeline.ts';
 
 interface VendorCategoryCoverage {
@@ -41,15 +44,23 @@ interface VendorPlatform {
   platformName: string;
   vendor: Vendor;
   score: VendorScore;
-  vendorsOnPlatform: number;
+  /** How many vendors of this one's kind the platform ranks: its rank is "n of this". */
+  vendorsOfKind: number;
   categories: VendorCategoryCoverage[];
-  /** Cells whose status earns no points (no, pending response), heaviest weight first. */
-  gaps: CellRef[];
   /**
-   * Cells whose status takes a reason (partial coverage and the like), with the reason or
-   * `NO_REASON_GIVEN` when upstream gave none.
+   * Cells whose status earns no points (no, pending response), heaviest weight first. Not Tested
+   * cells earn none either but say nothing about the product: they are in `untested` instead.
+   */
+  gaps: CellRef[];
+  /** Not Tested cells, heaviest weight first. */
+  untested: CellRef[];
+  /**
+   * Cells with a reason to show: the reason given, or `reasonText`'s "no reason given upstream"
+   * for a status that requires one (Partially) left without.
    */
   reasoned: (CellRef & { reason: string })[];
+  /** Sub-categories where this vendor's column and a measured row of the same product differ. */
+  disagreements: Disagreement[];
   /** One point per upstream commit that changed this vendor's score or rank. */
   rankHistory: RankPoint[];
 }
@@ -65,8 +76,14 @@ export function rankOf(score: number, scores: readonly number[]): number {
   return 1 + scores.filter((s) => s > score).length;
 }
 
-/** Every vendor id that appears on any platform, in order of first appearance. */
-export function vendorSummaries(data: Dataset): VendorSummary[] {
+/**
+ * Every vendor id that appears on any platform, in order of first appearance.
+ * `disagreements` (from `getDisagreements()`) fills each platform's `disagreements`.
+ */
+export function vendorSummaries(
+  data: Dataset,
+  disagreements: ReadonlyMap<string, Disagreement> = new Map(),
+): VendorSummary[] {
   const byId = new Map<string, VendorSummary>();
   for (const platform of PLATFORM_IDS) {
     const matrix = data.matrices[platform];
@@ -79,9 +96,13 @@ export function vendorSummaries(data: Dataset): VendorSummary[] {
       return status;
     };
     const timeline = replayPlatform(data.history.entries, platform, weights, values);
+    const kindOf = new Map(matrix.vendors.map((v) => [v.id, v.kind]));
+    const scores = columns.map((c) => c.score);
     for (const { vendor, score } of columns) {
       const categories: VendorCategoryCoverage[] = [];
       const gaps: CellRef[] = [];
+      const untested: CellRef[] = [];
+      const mine: Disagreement[] = [];
       const reasoned: (CellRef & { reason: string })[] = [];
       for (const category of matrix.categories) {
         const coverage: VendorCategoryCoverage = {
@@ -103,24 +124,31 @@ export function vendorSummaries(data: Dataset): VendorSummary[] {
             weight,
             ...(cell.reason ? { reason: cell.reason } : {}),
           };
-          if (values[cell.status] === 0) gaps.push(ref);
+          if (cell.status === NOT_TESTED) untested.push(ref);
+          else if (values[cell.status] === 0) gaps.push(ref);
+          const differs = disagreements.get(disagreementKey(platform, sub.id, vendor.id));
+          if (differs) mine.push(differs);
           const reason = reasonText(cell.reason, statusOf(cell.status));
           if (reason) reasoned.push({ ...ref, reason });
         }
         categories.push(coverage);
       }
       gaps.sort((a, b) => b.weight - a.weight);
+      untested.sort((a, b) => b.weight - a.weight);
       const rankHistory: RankPoint[] = [];
       for (const point of timeline.points) {
-        const mine = point.scores[vendor.id];
-        if (mine === undefined) continue;
-        const all = Object.values(point.scores);
+        const own = point.scores[vendor.id];
+        if (own === undefined) continue;
+        // Ranked among vendors of the same kind, as today's ranking is.
+        const all = Object.entries(point.scores)
+          .filter(([id]) => (kindOf.get(id) ?? 'product') === vendor.kind)
+          .map(([, s]) => s);
         const entry = {
           date: point.date,
           pr: point.pr,
           commit: point.commit,
-          score: mine,
-          rank: rankOf(mine, all),
+          score: own,
+          rank: rankOf(own, all),
           of: all.length,
         };
         const last = rankHistory[rankHistory.length - 1];
@@ -133,10 +161,12 @@ export function vendorSummaries(data: Dataset): VendorSummary[] {
         platformName: matrix.platform.name,
         vendor,
         score,
-        vendorsOnPlatform: columns.length,
+        vendorsOfKind: kindCount(scores, vendor.kind),
         categories,
         gaps,
+        untested,
         reasoned,
+        disagreements: mine,
         rankHistory,
       });
       byId.set(vendor.id, summary);

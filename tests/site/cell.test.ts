@@ -10,10 +10,9 @@ import { type CellInput, cellView, reasonText } from '../../src/lib/cell.ts';
 const statuses = StatusesFileSchema.parse(
   JSON.parse(readFileSync(resolve(import.meta.dirname, '../../data/statuses.json'), 'utf8')),
 ).statuses;
-const partially = { label: 'Partially', symbol: '⚠️' };
+const partially = { id: 'partially', label: 'Partially', symbol: '⚠️' } as const;
 const input = (over: Partial<CellInput> = {}): CellInput => ({
   status: partially,
-  rank: 2,
   href: '#dns-query--acme',
   reason: false,
   evidence: false,
@@ -27,7 +26,7 @@ describe('cellView', () => {
     expect(cellView(input())).toEqual({
       kind: 'listed',
       href: '#dns-query--acme',
-      rank: 2,
+      status: 'partially',
       text: '⚠️ Partially',
       name: 'Partially',
       notes: [],
@@ -50,7 +49,7 @@ describe('cellView', () => {
 describe('MatrixCell (the islands’ cell)', () => {
   it('renders the markup the static table renders', () => {
     expect(html({ reason: true })).toBe(
-      '<td data-rank="2"><a href="#dns-query--acme" aria-label="Partially (reason)">⚠️ Partially<span class="note">(reason)</span></a></td>',
+      '<td data-status="partially"><a href="#dns-query--acme" aria-label="Partially (reason)">⚠️ Partially<span class="note">(reason)</span></a></td>',
     );
     expect(html({ status: undefined })).toBe('<td class="empty">not listed</td>');
   });
@@ -58,14 +57,27 @@ describe('MatrixCell (the islands’ cell)', () => {
 
 describe('reasonText', () => {
   it('shows the reason a cell carries', () => {
-    expect(reasonText('Only on kernel 5.8+', { takesReason: true })).toBe('Only on kernel 5.8+');
+    expect(reasonText('Only on kernel 5.8+', { requiresReason: true, origin: 'upstream' })).toBe(
+      'Only on kernel 5.8+',
+    );
   });
 
-  it('says "no reason given upstream" for every status that takes a reason, when none was given', () => {
-    const taking = statuses.filter((s) => s.takesReason);
-    expect(taking.map((s) => s.id)).toContain('partially');
-    for (const status of taking)
+  it('says "no reason given upstream" only for upstream statuses that require a reason', () => {
+    const requiring = statuses.filter((s) => s.requiresReason && s.origin === 'upstream');
+    expect(requiring.map((s) => s.id)).toEqual(['partially']);
+    for (const status of requiring)
       expect(reasonText(undefined, status), status.id).toBe('no reason given upstream');
+  });
+
+  it('adds nothing for statuses that take a reason upstream often leaves out', () => {
+    const optional = statuses.filter((s) => s.takesReason && !s.requiresReason);
+    expect(optional.map((s) => s.id).sort()).toEqual(['via-enabling-telemetry', 'via-event-logs']);
+    for (const status of optional) expect(reasonText(undefined, status), status.id).toBeUndefined();
+  });
+
+  it('says "no reason recorded" for a project status (Not Tested) left without one', () => {
+    const notTested = statuses.find((s) => s.id === 'not-tested');
+    expect(notTested && reasonText(undefined, notTested)).toBe('no reason recorded');
   });
 
   it('shows nothing for a status that takes no reason', () => {

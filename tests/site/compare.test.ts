@@ -37,6 +37,7 @@ const platform = (id: 'linux' | 'windows', vendors: [string, number][]): Explore
     rank: i + 1,
     measured: false,
     kind: 'product' as const,
+    untested: 0,
   })),
 });
 
