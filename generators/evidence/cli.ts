@@ -104,7 +104,7 @@ const spec = {
     '  npm run evidence -- --manifest m.json --events defend.ndjson.gz --vendor "Elastic" --product-version 9.3.0 --patch elastic.patch.json',
     '  npm run evidence -- --manifest m.json --events defend.ndjson --setting "file-entropy,file-header-bytes,file-size=linux.advanced.events.populate_file_data: true"',
     '  npm run evidence -- classify --events export.csv',
-    'Statuses: observed → yes, partially → partially (with the reason), not observed → no, not testable here → pending-response.',
+    'Statuses: observed → yes, partially → partially (with the reason), not observed → no, not testable here → not-tested.',
     'Exit codes: 0 done, 1 bad input (manifest, capture, data) or nothing in the capture matched the manifest, 2 bad usage.',
   ],
 } satisfies CliSpec;

@@ -38,12 +38,27 @@ const EvidenceCellSchema = z.strictObject({
   wrong: z.record(z.string(), z.number().int().positive()),
   /** Events of this sub-category from the generators' processes that match no manifest action. */
   unexpected: z.number().int().nonnegative(),
+  /** The actions no event recorded, in words a reader understands. */
+  missing: z.array(z.string()).default([]),
+  /** Each fact recorded with a value the action never had (at any moment up to the event): both values. */
+  wrongValues: z
+    .array(
+      z.strictObject({
+        action: z.string(),
+        fact: z.string(),
+        got: z.unknown(),
+        want: z.array(z.unknown()),
+      }),
+    )
+    .default([]),
   /** Per manifest action: matched fully, partly or not at all, by which event, lacking what. */
   targets: z.array(
     z.strictObject({
       generator: z.string(),
       seq: z.number().int().positive(),
       action: z.string(),
+      /** The action in words ("the UDP datagram sent from 127.0.0.1:47324 to 127.0.0.1:38609"). */
+      description: z.string().optional(),
       outcome: z.enum(['observed', 'partial', 'missing']),
       /** "<capture name>:<line>" of the matched event. */
       event: z.string().optional(),

@@ -30,14 +30,15 @@ import { manifestTargets } from './targets.ts';
 export const DATA_DIR = fileURLToPath(new URL('../../data/', import.meta.url));
 
 /**
- * Verdict → matrix status. "Not testable here" is `pending-response`: the capture proves neither
- * way, which is what that status says; the evidence file explains why.
+ * Verdict → matrix status. "Not testable here" is `not-tested`: no action could run here or the
+ * sensor was not running, so the capture proves neither way; it is never No nor a vendor's
+ * Pending Response. The evidence file says why.
  */
 const VERDICT_STATUS: Record<Verdict, StatusId> = {
   observed: 'yes',
   partially: 'partially',
   'not-observed': 'no',
-  'not-testable': 'pending-response',
+  'not-testable': 'not-tested',
 };
 
 export interface LoadedManifest {
@@ -164,12 +165,20 @@ export async function runEvidence(options: EvidenceOptions): Promise<EvidenceRun
       ) as Record<string, number>,
       wrong: Object.fromEntries(Object.entries(v.wrong).map(([k, w]) => [k, w?.count ?? 0])),
       unexpected: v.unexpected,
+      missing: v.missing.map((m) => redactValue(m, secrets) as string),
+      wrongValues: v.wrongValues.map((w) => ({
+        action: redactValue(w.action, secrets) as string,
+        fact: w.fact,
+        got: redactValue(w.got, secrets),
+        want: w.want.map((x) => redactValue(x, secrets)),
+      })),
       targets: match.outcomes
         .filter((o) => o.target.subCategory === row.subCategory)
         .map((o) => ({
           generator: o.target.generator,
           seq: o.target.seq,
           action: redactValue(o.target.label, secrets) as string,
+          description: redactValue(o.target.description, secrets) as string,
           outcome: o.outcome,
           ...(o.best === undefined
             ? {}

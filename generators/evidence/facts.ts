@@ -24,7 +24,11 @@ type Comparator =
   | 'ip'
   | 'dns'
   | 'contains'
-  | 'present';
+  | 'present'
+  | 'portset'
+  | 'ipset'
+  | 'direction'
+  | 'outcome';
 
 export const FACTS: Record<FactName, { compare: Comparator; label: string; meaning: string }> = {
   pid: {
@@ -60,9 +64,11 @@ export const FACTS: Record<FactName, { compare: Comparator; label: string; meani
     label: 'fuzzy hash',
     meaning: 'a fuzzy hash the manifest has no value for (TLSH), checked for presence only',
   },
-  ports: { compare: 'int', label: 'port', meaning: 'ports of a socket (local or remote)' },
+  // Every port and address the event names must be one of the action's: a port shared with a
+  // neighbour (the listener's port on the client's connect) cannot tie an event to the wrong end.
+  ports: { compare: 'portset', label: 'port', meaning: 'ports of a socket (local or remote)' },
   addresses: {
-    compare: 'ip',
+    compare: 'ipset',
     label: 'address',
     meaning: 'IP addresses of a socket (local or remote)',
   },
@@ -85,6 +91,62 @@ export const FACTS: Record<FactName, { compare: Comparator; label: string; meani
     label: 'sensor record',
     meaning: "the sensor's own start or stop record",
   },
+  request: {
+    compare: 'text',
+    label: 'request',
+    meaning: 'ptrace request (name or number) or the syscall that accessed the process',
+  },
+  protocol: { compare: 'text', label: 'protocol', meaning: 'transport protocol (tcp, udp)' },
+  direction: {
+    compare: 'direction',
+    label: 'direction',
+    meaning: 'outbound (connect, send) or inbound (accept, receive)',
+  },
+  outcome: {
+    compare: 'outcome',
+    label: 'outcome',
+    meaning: 'whether the call succeeded (success) or was refused (failure)',
+  },
+};
+
+/**
+ * Facts that tell an action apart from its neighbours: when an event carries one and it
+ * disagrees with the action, the event is not a record of that action, even if the rule does not
+ * list the fact as a key (an export may lack it; one that has it must agree).
+ */
+export const DISCRIMINATING_FACTS: readonly FactName[] = [
+  'request',
+  'protocol',
+  'direction',
+  'outcome',
+];
+
+const DIRECTIONS: Record<string, string> = {
+  outbound: 'outbound',
+  egress: 'outbound',
+  outgoing: 'outbound',
+  connect: 'outbound',
+  sendto: 'outbound',
+  sendmsg: 'outbound',
+  sendmmsg: 'outbound',
+  inbound: 'inbound',
+  ingress: 'inbound',
+  incoming: 'inbound',
+  accept: 'inbound',
+  accept4: 'inbound',
+  recvfrom: 'inbound',
+  recvmsg: 'inbound',
+  recvmmsg: 'inbound',
+};
+const OUTCOMES: Record<string, string> = {
+  success: 'success',
+  yes: 'success',
+  true: 'success',
+  ok: 'success',
+  failure: 'failure',
+  failed: 'failure',
+  no: 'failure',
+  false: 'failure',
 };
 
 /** LAUREL's escaping: %XX for bytes outside printable ASCII, decoded as UTF-8. */
@@ -328,5 +390,19 @@ export function factAgrees(name: FactName, actual: unknown, expected: readonly u
       );
     case 'contains':
       return values.some((a) => expected.some((e) => String(a).includes(String(e))));
+    case 'portset': {
+      const got = values.map(toInt).filter((x): x is number => x !== undefined && x > 0);
+      return got.length > 0 && got.every((x) => expected.some((e) => toInt(e) === x));
+    }
+    case 'ipset':
+      return values.every((a) => expected.some((e) => normIp(String(a)) === normIp(String(e))));
+    case 'direction':
+      return values.some((a) =>
+        expected.some((e) => DIRECTIONS[String(a).toLowerCase()] === String(e)),
+      );
+    case 'outcome':
+      return values.some((a) =>
+        expected.some((e) => OUTCOMES[String(a).toLowerCase()] === String(e)),
+      );
   }
 }

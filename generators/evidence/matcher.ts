@@ -5,7 +5,7 @@
  * Memory stays bounded: only each target's best event is kept, never the capture.
  */
 import type { Verdict } from './evidence-file.schema.ts';
-import { FACTS, factAgrees, factFields } from './facts.ts';
+import { DISCRIMINATING_FACTS, FACTS, factAgrees, factFields } from './facts.ts';
 import {
   type CaptureEvent,
   type CaptureSummary,
@@ -56,6 +56,10 @@ export interface SubCategoryVerdict {
   rules: string[];
   /** Up to three matched events (raw; sanitise before printing). */
   samples: { source: string; line: number; rule: string; doc: Doc; fields: string[] }[];
+  /** Actions no event recorded, in words ("the UDP datagram sent from ... to ..."). */
+  missing: string[];
+  /** Each fact recorded with a value the action never had: the action, the fact, both values. */
+  wrongValues: { action: string; fact: string; got: unknown; want: unknown[] }[];
 }
 
 export interface ClassCount {
@@ -111,10 +115,47 @@ function keysAgree(rule: CompiledRule, facts: Candidate['facts'], target: Target
     if (expected === undefined) return false;
     if (!factAgrees(key, facts[key], expected)) return false;
   }
+  // What tells the action from its neighbours (ptrace request, direction, protocol, outcome):
+  // when the event says it, it must agree.
+  for (const name of DISCRIMINATING_FACTS) {
+    const expected = target.expected[name];
+    const actual = facts[name];
+    if (expected === undefined || actual === undefined) continue;
+    if (!factAgrees(name, actual, expected)) return false;
+  }
   return true;
 }
 
-function evaluate(rule: CompiledRule, facts: Candidate['facts'], target: Target) {
+/** Port 0 is "any port": a bind to port 0 (auditd's SADDR) does not say which port was given. */
+function unknownValue(name: FactName, actual: unknown): boolean {
+  return (
+    name === 'ports' && (Array.isArray(actual) ? actual : [actual]).every((v) => Number(v) === 0)
+  );
+}
+
+/**
+ * The acceptable values of a fact for an event at `timeMs`: the action's own, plus the file's
+ * later states that existed before the event (a sensor that hashes on close sees later content).
+ */
+function expectedAt(
+  target: Target,
+  name: FactName,
+  timeMs: number | undefined,
+): unknown[] | undefined {
+  const own = target.expected[name];
+  if (own === undefined || target.states === undefined) return own;
+  const later = target.states
+    .filter((s) => timeMs === undefined || s.atMs <= timeMs)
+    .flatMap((s) => s.expected[name] ?? []);
+  return later.length === 0 ? own : [...own, ...later];
+}
+
+function evaluate(
+  rule: CompiledRule,
+  facts: Candidate['facts'],
+  target: Target,
+  timeMs: number | undefined,
+) {
   const checks: Record<string, Check> = {};
   let ok = 0;
   let wrong = 0;
@@ -123,14 +164,16 @@ function evaluate(rule: CompiledRule, facts: Candidate['facts'], target: Target)
     let check: Check = 'absent';
     for (const name of names) {
       const actual = facts[name];
-      if (actual === undefined) continue;
-      const expected = target.expected[name];
+      if (actual === undefined || unknownValue(name, actual)) continue;
+      const expected = expectedAt(target, name, timeMs);
       // A value the manifest does not know (a fuzzy hash) is accepted as present.
       if (expected === undefined || factAgrees(name, actual, expected)) {
         check = 'ok';
         break;
       }
-      check = 'wrong';
+      // An argv that does not hold the script (a file run by path, a script on stdin) does not
+      // record the text wrongly: it does not record it at all.
+      if (FACTS[name].compare !== 'contains' && check === 'absent') check = 'wrong';
     }
     checks[reqKey(entry)] = check;
     if (check === 'ok') ok++;
@@ -146,6 +189,49 @@ function better(a: Candidate, b: Candidate | undefined, target: Target): boolean
   const da = Math.abs((a.event.timeMs ?? target.atMs) - target.atMs);
   const db = Math.abs((b.event.timeMs ?? target.atMs) - target.atMs);
   return da < db;
+}
+
+/** Candidates kept per action: enough for a neighbour to take the best one and leave the next. */
+const KEEP = 6;
+
+function keep(store: Map<Target, Candidate[]>, target: Target, candidate: Candidate): void {
+  const list = store.get(target) ?? [];
+  let i = list.findIndex((c) => better(candidate, c, target));
+  if (i === -1) i = list.length;
+  if (i >= KEEP) return;
+  list.splice(i, 0, candidate);
+  if (list.length > KEEP) list.pop();
+  store.set(target, list);
+}
+
+/** One event per action per sub-category, best pairs first. */
+function assign(
+  targets: readonly Target[],
+  store: Map<Target, Candidate[]>,
+): Map<Target, Candidate> {
+  const pairs: { target: Target; candidate: Candidate; order: number }[] = [];
+  targets.forEach((target, order) => {
+    for (const candidate of store.get(target) ?? []) pairs.push({ target, candidate, order });
+  });
+  const distance = (p: (typeof pairs)[number]) =>
+    Math.abs((p.candidate.event.timeMs ?? p.target.atMs) - p.target.atMs);
+  pairs.sort(
+    (a, b) =>
+      b.candidate.ok - a.candidate.ok ||
+      a.candidate.wrong - b.candidate.wrong ||
+      distance(a) - distance(b) ||
+      a.order - b.order,
+  );
+  const out = new Map<Target, Candidate>();
+  const used = new Set<string>();
+  for (const { target, candidate } of pairs) {
+    if (out.has(target)) continue;
+    const id = `${target.subCategory} ${candidate.event.source}:${candidate.event.line}`;
+    if (used.has(id)) continue;
+    used.add(id);
+    out.set(target, candidate);
+  }
+  return out;
 }
 
 /** The fields of `doc` that a rule used: its conditions and the facts it read. */
@@ -184,13 +270,17 @@ function verdictFor(
     proof: [],
     rules: [],
     samples: [],
+    missing: [],
+    wrongValues: [],
   };
-  if (outcomes.length === 0) {
+  if (outcomes.length === 0 || untestable?.generators.length === 0) {
     const why = (untestable?.reason ?? 'no generator in the manifest exercises it').replace(
       /\.+$/,
       '',
     );
-    base.reason = `Not testable here: ${why}.`;
+    base.verdict = 'not-testable';
+    base.reason = `Not tested: ${why}.`;
+    base.actions = { total: outcomes.length, observed: 0, partial: 0, missing: 0 };
     return base;
   }
   const matched = outcomes.filter((o) => o.best !== undefined);
@@ -231,42 +321,77 @@ function verdictFor(
   }
   base.rules = [...new Set(matched.map((o) => (o.best as Candidate).rule.id))];
   base.proof = base.samples[0]?.fields ?? [];
-  const { total, observed, partial } = base.actions;
-  const recorded = observed + partial;
-  const wrongNames = Object.keys(base.wrong);
-  const absentNames = Object.keys(base.absent);
+  const { total, observed } = base.actions;
+  const recorded = observed + base.actions.partial;
   const label = (n: string) =>
     n
       .split('|')
       .map((f) => FACTS[f as FactName]?.label ?? f)
       .join(' or ');
-  const factList = (names: string[]) => names.map(label).join(', ');
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const missing = outcomes.filter((o) => o.outcome === 'missing');
+  base.missing = missing.map((o) => o.target.description);
+  for (const o of matched) {
+    const best = o.best as Candidate;
+    for (const [name, check] of Object.entries(best.checks)) {
+      if (check !== 'wrong') continue;
+      const fact = name.split('|')[0] as FactName;
+      base.wrongValues.push({
+        action: o.target.description,
+        fact: name,
+        got: best.facts[fact],
+        want: expectedAt(o.target, fact, best.event.timeMs) ?? [],
+      });
+    }
+  }
   if (recorded === 0) {
     base.verdict = 'not-observed';
     base.reason =
       rulesForSub.length === 0
-        ? `Not observed: the rules for this capture format map no event to it, so the format does not carry it (${total} action${total === 1 ? '' : 's'} exercised it).`
-        : `Not observed: none of the ${total} action${total === 1 ? '' : 's'} that exercised it has a matching event (rules ${rulesForSub.join(', ')}) in the run's time window.`;
+        ? `No: the capture format cannot carry it: its rules map no event to this sub-category (${plural(total, 'action')} exercised it).`
+        : `No: the sensor recorded none of the ${plural(total, 'action')} that exercised it: ${sentenceList(base.missing)} ${total === 1 ? 'was' : 'were'} not recorded.`;
     return base;
   }
-  if (observed > 0 && wrongNames.length === 0) {
+  if (observed === total) {
     base.verdict = 'observed';
-    base.reason =
-      `Observed: ${observed} of ${total} action${total === 1 ? '' : 's'} recorded with every required field` +
-      (absentNames.length > 0 ? `; ${partial} more without the ${factList(absentNames)}.` : '.');
+    base.reason = `Yes: all ${plural(total, 'action')} recorded, each with every required fact right.`;
     return base;
   }
   base.verdict = 'partially';
   const parts: string[] = [];
-  if (absentNames.length > 0)
-    parts.push(`the ${factList(absentNames)} ${absentNames.length === 1 ? 'is' : 'are'} absent`);
-  for (const [name, w] of Object.entries(base.wrong)) {
+  if (missing.length > 0)
     parts.push(
-      `the ${label(name)} differs on ${w?.count} (got ${describeValue(w?.got)}, expected ${describeValue(w?.want[0])})`,
+      `${sentenceList(base.missing)} ${missing.length === 1 ? 'was' : 'were'} not recorded`,
+    );
+  for (const [name, count] of Object.entries(base.absent)) {
+    const lacking = matched
+      .filter((o) => o.best?.checks[name] === 'absent')
+      .map((o) => o.target.description);
+    parts.push(
+      count === total
+        ? `the ${label(name)} is absent from all ${count} recorded`
+        : `the ${label(name)} is absent for ${count} of ${plural(total, 'action')} (${firstFew(lacking)})`,
     );
   }
-  base.reason = `Partially: ${recorded} of ${total} action${total === 1 ? '' : 's'} recorded, but ${parts.join('; ')}.`;
+  for (const w of base.wrongValues) {
+    parts.push(
+      `the ${label(w.fact)} of ${w.action} is wrong: recorded ${describeValue(w.got)}, the action's was ${w.want.map(describeValue).join(' or ')}`,
+    );
+  }
+  base.reason = `Partially: ${observed} of ${plural(total, 'action')} recorded with every required fact right; ${parts.join('; ')}.`;
   return base;
+}
+
+/** Up to eight items joined by "; ", then how many more. */
+function firstFew(items: readonly string[]): string {
+  const shown = items.slice(0, 8).join('; ');
+  return items.length > 8 ? `${shown}; and ${items.length - 8} more` : shown;
+}
+
+/** "a", "a and b", "a, b and c". */
+function sentenceList(items: readonly string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
 
 /**
@@ -289,7 +414,7 @@ export async function matchCaptures(
   }
   const windowFrom = Math.min(...targets.map((t) => t.startMs - skewMs));
   const windowTo = Math.max(...targets.map((t) => t.endMs + skewMs));
-  const best = new Map<Target, Candidate>();
+  const candidates = new Map<Target, Candidate[]>();
   const classes = new Map<string, ClassCount>();
   const unexpected = new Map<string, number>();
   const stats: CaptureStats[] = [];
@@ -344,7 +469,7 @@ export async function matchCaptures(
             continue;
           if (!keysAgree(rule, facts, target)) continue;
           matchedAny = true;
-          const { checks, ok, wrong } = evaluate(rule, facts, target);
+          const { checks, ok, wrong } = evaluate(rule, facts, target, t);
           const candidate: Candidate = {
             rule,
             event: { source: event.source, line: event.line, timeMs: t, format: event.format },
@@ -354,7 +479,7 @@ export async function matchCaptures(
             ok,
             wrong,
           };
-          if (better(candidate, best.get(target), target)) best.set(target, candidate);
+          keep(candidates, target, candidate);
         }
         if (!matchedAny && options.generatorPids !== undefined) {
           const pid = Number(facts.pid);
@@ -374,23 +499,16 @@ export async function matchCaptures(
     });
   }
 
-  // An event that fully proves one action is not evidence against another (a file's creation
-  // event is not a wrong record of its later modification): drop such borrowed matches.
-  const provedBy = new Set<string>();
-  for (const [, c] of best) {
-    if (c.ok === c.rule.required.length)
-      provedBy.add(`${c.rule.subCategory} ${c.event.source}:${c.event.line}`);
-  }
-  for (const [target, c] of best) {
-    if (c.wrong > 0 && provedBy.has(`${c.rule.subCategory} ${c.event.source}:${c.event.line}`)) {
-      best.delete(target);
-    }
-  }
+  // Each event proves at most one action of a sub-category: the best pairs are taken first
+  // (most facts right, fewest wrong, closest in time), so a creation event is never also the
+  // append's, and a client's connect never also the server's accept.
+  const best = assign(targets, candidates);
   const outcomes: TargetOutcome[] = targets.map((target) => {
     const b = best.get(target);
     if (b === undefined) return { target, outcome: 'missing' };
     return { target, outcome: b.ok === b.rule.required.length ? 'observed' : 'partial', best: b };
   });
+  const nothingRecorded = stats.every((c) => c.events === 0);
   const order = options.subCategories ?? [...new Set(targets.map((t) => t.subCategory))];
   const formats = new Set(stats.map((s) => s.format).filter((f) => f !== undefined));
   const verdicts =
@@ -403,7 +521,14 @@ export async function matchCaptures(
           return verdictFor(
             sub,
             outcomes.filter((o) => o.target.subCategory === sub),
-            options.untestable?.find((u) => u.subCategory === sub),
+            nothingRecorded && captures.length > 0
+              ? {
+                  subCategory: sub,
+                  generators: [],
+                  reason:
+                    'the capture holds no event at all, so the sensor was not running or not exporting while the generators ran',
+                }
+              : options.untestable?.find((u) => u.subCategory === sub),
             rulesForSub,
             unexpected.get(sub) ?? 0,
           );

@@ -35,6 +35,10 @@ const FACT_NAMES = [
   'bpfProgId',
   'userId',
   'sensorEvent',
+  'request',
+  'protocol',
+  'direction',
+  'outcome',
 ] as const;
 const FactNameSchema = z.enum(FACT_NAMES);
 export type FactName = z.infer<typeof FactNameSchema>;

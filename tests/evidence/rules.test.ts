@@ -36,8 +36,10 @@ describe('shipped rules', () => {
     const laurel = new Set<string>(rules.laurel.map((r) => r.subCategory));
     const all = await linuxSubCategories();
     expect(all.filter((s) => !ecs.has(s))).toEqual([]);
-    // auditd computes no hashes, entropy, header bytes or sizes: no LAUREL event can prove them.
+    // auditd computes no hashes, entropy, header bytes or sizes, and sees no DNS question name (a
+    // connect to port 53 is not a query): no LAUREL event can prove them.
     expect(all.filter((s) => !laurel.has(s))).toEqual([
+      'dns-query',
       'md5',
       'sha',
       'fuzzy-hash',
