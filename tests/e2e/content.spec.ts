@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { type Dataset, loadDataset, matrixRows } from '../../scoring/dataset.ts';
 import { PLATFORM_IDS } from '../../scoring/schema.ts';
-import { scorePlatform } from '../../scoring/score.ts';
+import { leaders, scorePlatform } from '../../scoring/score.ts';
 import { commitsNewestFirst } from '../../src/lib/changes.ts';
 
 let data: Dataset;
@@ -23,21 +23,20 @@ test.describe('with JavaScript off', () => {
     await page.goto('/');
     for (const platform of PLATFORM_IDS) {
       const matrix = data.matrices[platform];
-      const measured = new Set(
-        matrix.vendors.filter((v) => v.source === 'measured').map((v) => v.id),
-      );
       const scores = scorePlatform(
         matrix,
         data.weights.platforms[platform],
         data.weights.statusValues,
       );
-      const leader = scores.find((s) => !measured.has(s.vendorId));
+      const [leader] = leaders(scores);
       const card = page.locator('.platforms > li', {
         has: page.getByRole('heading', { name: matrix.platform.name }),
       });
       await expect(card).toContainText(`Leader: ${leader?.vendor} with ${leader?.score} points`);
-      for (const m of scores.filter((s) => measured.has(s.vendorId)))
-        await expect(card.getByText(/^Measured by CI/)).toContainText(`${m.vendor}, ${m.score}`);
+      for (const m of scores.filter((s) => s.kind === 'sensor'))
+        await expect(card.getByText(/^Measured by CI/)).toContainText(
+          `${m.vendor}, ${m.score}, sensor #${m.rank}`,
+        );
     }
     for (const status of data.statuses.list) {
       await expect(page.locator('.legend')).toContainText(status.label);

@@ -4,16 +4,23 @@
  * the island's filters, vendor choice, ordering, sorting, URL state and export used as a reader
  * would.
  */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { expect, type Page, test } from '@playwright/test';
 import { type Dataset, loadDataset, matrixRows } from '../../scoring/dataset.ts';
-import { PLATFORM_IDS } from '../../scoring/schema.ts';
+import { PLATFORM_IDS, STATUS_IDS, type StatusId } from '../../scoring/schema.ts';
 import { scorePlatform } from '../../scoring/score.ts';
+import { type Disagreement, loadDisagreements } from '../../src/lib/disagreements.ts';
+import { rankText } from '../../src/lib/ranking.ts';
 
 let data: Dataset;
+let disagreements: Map<string, Disagreement>;
 test.beforeAll(async () => {
   data = await loadDataset(resolve('data'));
+  disagreements = await loadDisagreements(
+    () => readdir(resolve('data/evidence')),
+    (name) => readFile(resolve('data/evidence', name), 'utf8'),
+  );
 });
 
 /** The static table (what no-JS readers and crawlers get). */
@@ -54,8 +61,11 @@ test.describe('static matrix', () => {
       for (const vendor of matrix.vendors) {
         const header = vendorHeaders.find((h) => h.includes(vendor.name));
         expect(header, vendor.name).toBeDefined();
-        const score = scores.find((s) => s.vendorId === vendor.id)?.score;
-        expect(header).toContain((score ?? -1).toFixed(2));
+        const score = scores.find((s) => s.vendorId === vendor.id);
+        expect(header).toContain((score?.score ?? -1).toFixed(2));
+        // A sensor's rank reads as a rank among sensors, never as a place among products.
+        if (score) expect(header).toContain(rankText(score));
+        if (score?.kind === 'sensor') expect(header).toMatch(/sensor #\d/);
       }
       // Every cell is present as a link to its permalink, with its status label as text.
       const cellLinks = table.locator('tbody td a[href^="#"]');
@@ -87,6 +97,30 @@ test.describe('static matrix', () => {
     );
     await detail.getByRole('link', { name: 'Close' }).click();
     await expect(detail).toBeHidden();
+    await context.close();
+  });
+
+  test('a cell where measured and claimed differ shows both statuses and the cause without JavaScript', async ({
+    browser,
+  }) => {
+    const [key, differs] = [...disagreements].find(([k]) => k.startsWith('linux/')) ?? [];
+    test.skip(!differs || !key, 'data/evidence/ records no disagreement on Linux');
+    if (!differs || !key) return;
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    const id = key.slice('linux/'.length);
+    await page.goto(`/linux/#${id}`);
+    const detail = page.locator(`[id="${id}"]`);
+    await expect(detail).toBeVisible();
+    const label = (s: StatusId) => data.statuses.byId.get(s)?.label ?? s;
+    await expect(detail).toContainText('Measured and claimed differ');
+    await expect(detail).toContainText(
+      `(measured) ${data.statuses.byId.get(differs.measured)?.symbol} ${label(differs.measured)}`,
+    );
+    await expect(detail).toContainText(
+      `(claimed) ${data.statuses.byId.get(differs.claimed)?.symbol} ${label(differs.claimed)}`,
+    );
+    await expect(detail).toContainText(differs.explanation.slice(0, 60));
     await context.close();
   });
 });
@@ -156,6 +190,36 @@ test.describe('matrix island (Linux)', () => {
     await expect(page).toHaveURL(/[?&]s=partially/);
   });
 
+  test('choosing Not Tested shows its rows, drawn as Not Tested and never as No', async ({
+    page,
+  }) => {
+    const matrix = data.matrices.linux;
+    const untested = matrixRows(matrix).filter(({ sub }) =>
+      Object.values(sub.cells).some((c) => c.status === 'not-tested'),
+    );
+    test.skip(untested.length === 0, 'no Linux cell is Not Tested in data/');
+    await page.getByText(/^Statuses/).click();
+    await page.getByRole('checkbox', { name: 'Not Tested', exact: true }).check();
+    await expect(islandTable(page).locator('tbody th[scope="row"]')).toHaveCount(untested.length);
+    await expect(page).toHaveURL(/[?&]s=not-tested/);
+    const cells = islandTable(page).locator('td[data-status="not-tested"]');
+    await expect(cells.first()).toHaveText(/^🧪 Not Tested/);
+    // Not Tested has no tint of its own and a dashed outline: it never borrows No's red.
+    const [untestedBg, noBg] = await page.evaluate(() => {
+      const probe = (status: string) => {
+        const td = document.createElement('td');
+        td.dataset.status = status;
+        document.querySelector('.explorer table tbody tr')?.append(td);
+        const bg = getComputedStyle(td).backgroundColor;
+        td.remove();
+        return bg;
+      };
+      return [probe('not-tested'), probe('no')];
+    });
+    expect(untestedBg).not.toBe(noBg);
+    await expect(cells.first()).toHaveCSS('outline-style', 'dashed');
+  });
+
   test('hiding and reordering products changes the columns and the link', async ({ page }) => {
     const vendors = data.matrices.linux.vendors;
     const [first, second] = vendors;
@@ -207,8 +271,8 @@ test.describe('matrix island (Linux)', () => {
         const cells = groups.nth(g).locator('tr:not(.category-row)');
         const labels: number[] = [];
         for (let r = 0; r < (await cells.count()); r++) {
-          const rank = await cells.nth(r).locator('td').first().getAttribute('data-rank');
-          labels.push(Number(rank));
+          const status = await cells.nth(r).locator('td').first().getAttribute('data-status');
+          labels.push(STATUS_IDS.indexOf(status as StatusId));
         }
         out.push(labels);
       }

@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { expect, type Page, test } from '@playwright/test';
 import { type Dataset, loadDataset } from '../../scoring/dataset.ts';
 import type { PlatformId } from '../../scoring/schema.ts';
-import { scorePlatform } from '../../scoring/score.ts';
+import { leaders, scorePlatform } from '../../scoring/score.ts';
 
 let data: Dataset;
 test.beforeAll(async () => {
@@ -81,6 +81,28 @@ test('zeroing a category re-ranks as the scoring library does, and restoring und
   const published = expectedRanking('linux', {});
   await expect(rows.nth(1)).toContainText(published[0]?.vendor ?? '?');
   await expect(rows.nth(1)).toContainText((published[0]?.score ?? -1).toFixed(2));
+});
+
+test('the lab ranks measured sensors among sensors, after the products, and names the best product first', async ({
+  page,
+}) => {
+  await openLab(page);
+  const expected = expectedRanking('linux', {});
+  const rows = await rankingRows(page, 'Linux');
+  await expect(rows).toHaveCount(expected.length + 1);
+  for (const [i, score] of expected.entries()) {
+    const rank = rows
+      .nth(i + 1)
+      .getByRole('cell')
+      .first();
+    await expect(rank).toHaveText(
+      score.kind === 'sensor' ? `sensor #${score.rank}` : `#${score.rank}`,
+    );
+  }
+  const [leader] = leaders(expected);
+  await expect(page.locator('.lab-summary')).toContainText(
+    `${leader?.vendor} ranks first among products`,
+  );
 });
 
 test('an invalid weight is refused with a message and the last valid weight still counts', async ({

@@ -36,6 +36,24 @@ describe('open-data files', () => {
     expect([...windows].sort((a, b) => b.score - a.score)).toEqual(windows);
     expect(scores.platforms.windows.maxScore).toBeGreaterThan(windows[0]?.score ?? Infinity);
   });
+
+  it('gives every entry its kind, products first, and ranks sensors among sensors', () => {
+    const linux = scoresFile(data).platforms.linux.vendors;
+    expect(linux.every((v) => v.kind === 'product' || v.kind === 'sensor')).toBe(true);
+    const firstSensor = linux.findIndex((v) => v.kind === 'sensor');
+    expect(firstSensor).toBeGreaterThan(0);
+    expect(linux.slice(firstSensor).every((v) => v.kind === 'sensor')).toBe(true);
+    expect(linux[firstSensor]?.rank).toBe(1);
+    expect(linux.find((v) => v.vendorId === 'c-prot')?.rank).toBe(1);
+  });
+
+  it('documents kind in the scores JSON Schema', () => {
+    const file = apiSchemas().find((f) => f.schemaName === 'scores');
+    if (!file) throw new Error('no scores schema');
+    const schema = JSON.stringify(jsonSchemaFor(file, site));
+    expect(schema).toContain('"kind"');
+    expect(schema).toContain(JSON.stringify(['product', 'sensor']));
+  });
 });
 
 describe('jsonSchemaFor', () => {

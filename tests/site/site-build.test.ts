@@ -20,6 +20,10 @@ let dist: string;
 let matrix: PlatformMatrix;
 /** A Partially cell the build gets without a reason. */
 let unreasoned: { id: string; vendorId: string };
+/** A Via EventLogs cell the build gets without a reason (upstream's usual silence). */
+let optionalReason: string;
+const UNTESTED_REASON = 'The test host could not load a kernel module.';
+const CAUSE = 'The capture shows only 2 of 3 actions: the third ran before the sensor started.';
 
 function build(dataDir: string, outDir: string) {
   return spawnSync(join(root, 'node_modules/.bin/astro'), ['build', '--outDir', outDir], {
@@ -56,7 +60,31 @@ beforeAll(async () => {
     throw new Error('The linux matrix in data/ has no second row with two cells.');
   sub.cells[other[0]] = { status: 'partially' };
   unreasoned = { id: `${sub.id}--${other[0]}`, vendorId: other[0] };
+  const third = matrix.categories[0]?.subCategories[2];
+  const thirdVendor = Object.keys(third?.cells ?? {})[1];
+  if (!third || !thirdVendor) throw new Error('The linux matrix in data/ has no third row.');
+  third.cells[thirdVendor] = { status: 'via-event-logs' };
+  optionalReason = `${third.id}--${thirdVendor}`;
   await writeFile(file, JSON.stringify(matrix));
+  // A Not Tested cell in the reference agent's measured row, and a disagreement with a known cause
+  // between auditd + LAUREL and upstream's Auditd column.
+  const agentFile = join(data, 'measured', 'reference-agent.json');
+  const agent = JSON.parse(await readFile(agentFile, 'utf8'));
+  agent.cells['driver-load'] = {
+    ...agent.cells['driver-load'],
+    status: 'not-tested',
+    reason: UNTESTED_REASON,
+  };
+  await writeFile(agentFile, JSON.stringify(agent));
+  const evidenceFile = join(data, 'evidence', 'auditd-laurel.json');
+  const evidence = JSON.parse(await readFile(evidenceFile, 'utf8'));
+  evidence.comparison.cells['logon-failed'] = {
+    claimed: 'no',
+    measured: 'partially',
+    agree: false,
+    explanation: CAUSE,
+  };
+  await writeFile(evidenceFile, JSON.stringify(evidence));
   dist = join(work, 'dist');
   const result = build(data, dist);
   if (result.status !== 0) {
@@ -114,8 +142,65 @@ describe('the built site', () => {
     expect(/<dd[^>]*>no reason given upstream<\/dd>/.test(vendorPage)).toBe(true);
   });
 
+  it('adds nothing to a Via EventLogs cell without a reason (upstream only requires one for Partially)', async () => {
+    const linux = await page('linux');
+    const start = linux.indexOf(`id="${optionalReason}" class="cell-detail"`);
+    expect(start).toBeGreaterThan(0);
+    expect(linux.slice(start, linux.indexOf('</div>', start))).not.toContain('Reason:');
+  });
+
+  it('draws a Not Tested cell apart from No and counts it apart on the matrix and vendor pages', async () => {
+    const linux = await page('linux');
+    const id = 'driver-load--reference-agent';
+    expect(linux).toContain(
+      `<td data-status="not-tested"><a href="#${id}" aria-label="Not Tested (reason) (evidence)">🧪 Not Tested`,
+    );
+    const start = linux.indexOf(`id="${id}" class="cell-detail"`);
+    expect(linux.slice(start, linux.indexOf('</div>', start))).toContain(
+      `<p>Reason: ${UNTESTED_REASON}</p>`,
+    );
+    expect(linux).toMatch(/<span class="untested"[^>]*>\d+ cells? untested<\/span>/);
+    expect(linux).toMatch(/\d+ cells? untested: nobody could run/);
+    const vendor = await page('vendors/reference-agent');
+    expect(vendor).toMatch(/<h3[^>]*>Untested on Linux \(\d+\)<\/h3>/);
+    const gaps = vendor.slice(vendor.indexOf('Gaps on Linux'), vendor.indexOf('Untested on Linux'));
+    expect(gaps).not.toContain('#driver-load--reference-agent');
+  });
+
+  it('shows a sensor rank as a rank among sensors, and ranks products without sensors', async () => {
+    const linux = await page('linux');
+    const header = (vendor: string) => {
+      const start = linux.indexOf(`data-vendor="${vendor}"`);
+      return linux.slice(start, linux.indexOf('</th>', start));
+    };
+    expect(header('reference-agent')).toMatch(/sensor #\d/);
+    expect(header('auditd-laurel')).toMatch(/sensor #\d/);
+    expect(header('c-prot')).toContain('>#1<');
+    const scores = await page('scores');
+    expect(scores).toContain('Open-source sensors measured by this project on Linux');
+    const vendor = await page('vendors/reference-agent');
+    expect(vendor).toMatch(/rank \d of 2 sensors/);
+  });
+
+  it('explains a measured-versus-claimed disagreement in both cell panels and on both vendor pages', async () => {
+    const linux = await page('linux');
+    for (const id of ['logon-failed--auditd-laurel', `logon-failed--${matrix.vendors[0]?.id}`]) {
+      const start = linux.indexOf(`id="${id}" class="cell-detail"`);
+      const panel = linux.slice(start, linux.indexOf('</div>', start));
+      expect(panel, id).toContain('Measured and claimed differ');
+      expect(panel, id).toContain('⚠️ Partially');
+      expect(panel, id).toContain('❌ No');
+      expect(panel, id).toContain(CAUSE);
+    }
+    for (const vendor of ['auditd-laurel', matrix.vendors[0]?.id]) {
+      const html = await page(`vendors/${vendor}`);
+      expect(html, vendor).toContain('Measured and claimed disagree on Linux');
+      expect(html, vendor).toContain(`<dd>${CAUSE}</dd>`);
+    }
+  });
+
   it('draws a cell with the same markup in the static table and in the comparison', async () => {
-    const cell = /<td data-rank="\d+"><a href="([^"]+)"[^>]*>.*?<\/a><\/td>/g;
+    const cell = /<td data-status="[a-z-]+"><a href="([^"]+)"[^>]*>.*?<\/a><\/td>/g;
     const linux = new Map(
       [...(await page('linux')).matchAll(cell)].map((m) => [m[1] ?? '', m[0]] as const),
     );
