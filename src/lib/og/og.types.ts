@@ -7,7 +7,7 @@ import type { PlatformId } from '../../../scoring/schema.ts';
 /** Preview images are drawn at the large-card size social sites expect. */
 export const CARD_WIDTH = 1200;
 export const CARD_HEIGHT = 630;
-/** An image larger than this fails the build's own test (tests/site/previews.test.ts). */
+/** An image larger than this fails the build (pages/og/[...slug].png.ts) and tests/site/previews.test.ts. */
 export const CARD_MAX_BYTES = 100 * 1024;
 
 /** The data credit every image carries, since an image travels without the page's footer. */

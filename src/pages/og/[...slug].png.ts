@@ -5,7 +5,7 @@
 import type { APIRoute, GetStaticPaths } from 'astro';
 import { getDataset } from '../../lib/data.ts';
 import { previewCards } from '../../lib/og/cards.ts';
-import type { PreviewCard } from '../../lib/og/og.types.ts';
+import { CARD_MAX_BYTES, type PreviewCard } from '../../lib/og/og.types.ts';
 import { renderPng } from '../../lib/og/render.ts';
 import { siteOrigin } from '../../lib/site.ts';
 
@@ -14,5 +14,13 @@ export const getStaticPaths = (async () => {
   return [...cards.values()].map((card) => ({ params: { slug: card.slug }, props: { card } }));
 }) satisfies GetStaticPaths;
 
-export const GET: APIRoute<{ card: PreviewCard }> = async ({ props }) =>
-  new Response(await renderPng(props.card), { headers: { 'Content-Type': 'image/png' } });
+export const GET: APIRoute<{ card: PreviewCard }> = async ({ props }) => {
+  const png = await renderPng(props.card);
+  // Chat apps drop previews past about 100 KB: a card that grows past it fails the build, here.
+  if (png.length > CARD_MAX_BYTES) {
+    throw new Error(
+      `The preview image /og/${props.card.slug}.png is ${png.length} bytes, over the ${CARD_MAX_BYTES}-byte limit; simplify the card in src/lib/og/cards.ts.`,
+    );
+  }
+  return new Response(png, { headers: { 'Content-Type': 'image/png' } });
+};
