@@ -18,6 +18,16 @@ const HEX_TEXT = /^(?:[0-9A-F]{2})+$/;
  * @example escapeBytes(Buffer.from([0x72, 0xff])) // 'r%ff'
  */
 export function escapeBytes(bytes: Uint8Array): string {
+  let plain = true;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i] as number;
+    if (b < 0x20 || b >= 0x7f || b === 0x25) {
+      plain = false;
+      break;
+    }
+  }
+  // Most values need no escape: one conversion instead of a string built byte by byte.
+  if (plain) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
   let out = '';
   for (const b of bytes) {
     if (b < 0x20 || b >= 0x7f || b === 0x25) out += `%${b.toString(16).padStart(2, '0')}`;

@@ -128,12 +128,15 @@ export function parseAuditLine(line: string): ParsedLine {
 }
 
 /**
- * Whether the first non-empty lines of a file are a plain auditd log: every one of them an audit
- * record (`type=SYSCALL msg=audit(…): …`, with or without `node=`). A LAUREL or ECS line (JSON)
- * or a CSV row is never taken for one.
+ * Whether the first non-empty lines (up to five) of a file are a plain auditd log: all of them,
+ * or all but one (a line cut by a copy or rotation), audit records (`type=SYSCALL
+ * msg=audit(…): …`, with or without `node=`). A LAUREL or ECS line (JSON) or a CSV row is never
+ * taken for one.
  * @example detectAuditLog(['type=DAEMON_START msg=audit(1700000000.001:1): op=start']) // true
  */
 export function detectAuditLog(lines: readonly string[]): boolean {
   const sample = lines.filter((l) => l.trim() !== '').slice(0, 5);
-  return sample.length > 0 && sample.every((l) => HEAD.test(l));
+  const hits = sample.filter((l) => HEAD.test(l)).length;
+  // One line may be cut (a log copied mid-write, a partial first line after rotation).
+  return hits > 0 && hits >= sample.length - 1;
 }

@@ -405,6 +405,9 @@ describe('detection', () => {
     ).toBe(false);
     expect(detectAuditLog(['event.action,process.pid', 'exec,1'])).toBe(false);
     expect(detectAuditLog([])).toBe(false);
+    // A copy that starts in the middle of a line.
+    expect(detectAuditLog(['ss=4294967295 res=success', ...head(RAW).slice(1)])).toBe(true);
+    expect(detectAuditLog(['x', 'y', head(RAW)[0] as string])).toBe(false);
   });
 });
 
