@@ -20,9 +20,12 @@
  * LAUREL: its enrichment from /proc (`PPID`, `PID`, `SCRIPT`, container info) and user-name
  * translation of a RAW log (`UID: "root"`; an ENRICHED log's own translations are kept).
  *
- * Grouping is by the full `node` + `audit(seconds.millis:serial)` id. A kernel event ends at its
- * EOE record; an event without EOE (user-space records, a lost EOE) ends when a record 2 s newer
- * arrives, when 4096 events are open, or at the end of the input.
+ * Grouping is by the full `node` + `audit(seconds.millis:serial)` id. auditd writes no EOE
+ * records to its log (the dispatcher's plugins see them), so a syscall event ends at its
+ * PROCTITLE, which the kernel writes last (audit_log_exit), or at an EOE where one is present; a
+ * user-space record is an event at once; anything else (a lone CONFIG_CHANGE or BPF record, a
+ * task without a proctitle) ends when a record 2 s newer arrives, when 4096 events are open, or
+ * at the end of the input.
  */
 import type { Doc } from '../readers/fields.ts';
 import {
@@ -253,7 +256,11 @@ export class EventAssembler {
       this.#open.set(key, open);
     }
     open.records.push(record);
-    if (open.records.length === 1 && USER_SPACE.test(record.type)) {
+    // auditd does not write EOE to its log; the kernel writes PROCTITLE last in a syscall event.
+    if (
+      record.type === 'PROCTITLE' ||
+      (open.records.length === 1 && USER_SPACE.test(record.type))
+    ) {
       this.#open.delete(key);
       done.push(finish(open));
     }

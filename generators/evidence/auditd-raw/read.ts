@@ -73,23 +73,27 @@ function waitDrain(stream: NodeJS.WritableStream): Promise<void> {
   return new Promise((resolve) => stream.once('drain', () => resolve()));
 }
 
-/** Lines as latin1 text (one char per byte), `\n`-separated, numbered from 1. */
+/**
+ * Lines as latin1 text (one char per byte), `\n`-separated, numbered from 1. Each line is its own
+ * string, decoded from the bytes, never a slice of a chunk-sized string: an event left open
+ * would otherwise keep its whole 1 MiB chunk alive.
+ */
 async function* linesOf(chunks: AsyncIterable<Buffer>): AsyncGenerator<[string, number]> {
-  let rest = '';
+  let rest: Buffer = Buffer.alloc(0);
   let n = 0;
   for await (const chunk of chunks) {
-    const text = rest + chunk.toString('latin1');
+    const buf = rest.length === 0 ? chunk : Buffer.concat([rest, chunk]);
     let start = 0;
     for (;;) {
-      const nl = text.indexOf('\n', start);
+      const nl = buf.indexOf(0x0a, start);
       if (nl === -1) break;
       n++;
-      yield [text.slice(start, nl), n];
+      yield [buf.toString('latin1', start, nl), n];
       start = nl + 1;
     }
-    rest = text.slice(start);
+    rest = Buffer.from(buf.subarray(start));
   }
-  if (rest !== '') yield [rest, n + 1];
+  if (rest.length > 0) yield [rest.toString('latin1'), n + 1];
 }
 
 /**
