@@ -16,6 +16,8 @@ export function compareWithClaimed(
   matrix: PlatformMatrix,
   vendorId: string,
   statuses: StatusCatalog,
+  /** Rule id → its description (rules/<format>.json), to say what records show a cell. */
+  ruleDescriptions: ReadonlyMap<string, string> = new Map(),
 ): Comparison {
   const vendor = matrix.vendors.find((v) => v.id === vendorId && v.source === 'claimed');
   if (vendor === undefined)
@@ -28,19 +30,56 @@ export function compareWithClaimed(
     if (claimed === undefined || measured === undefined) continue;
     const agree = claimed.status === measured.status;
     const upstream = `${vendor.name}'s claimed column says ${label(claimed.status)}${claimed.reason ? ` (${claimed.reason})` : ''}`;
+    const cause = causeOf(measured, ruleDescriptions);
     let explanation: string;
     if (agree) {
       explanation = `Measured and claimed agree: ${label(measured.status)}. ${measured.reason}`;
     } else if (measured.verdict === 'not-testable') {
-      explanation = `${upstream}; the measurement cannot say: ${measured.reason.replace(/^Not testable here: /, '')}`;
-    } else if (measured.verdict === 'observed') {
-      explanation = `${upstream}, but the capture shows it (${measured.proof.slice(0, 4).join(', ')}${measured.proof.length > 4 ? ', ...' : ''}; rule ${measured.rules.join(', ')}). ${measured.reason}`;
-    } else if (measured.verdict === 'partially') {
-      explanation = `${upstream}; the capture shows the activity but not everything: ${measured.reason.replace(/^Partially: /, '')}`;
+      explanation = `${upstream}; the measurement cannot say: ${stripVerdict(measured.reason)}`;
     } else {
-      explanation = `${upstream}, but the capture has no event for it with the project's rules: ${measured.reason.replace(/^Not observed: /, '')}`;
+      explanation = `${upstream}; measured ${label(measured.status)}: ${cause}`;
     }
-    cells[sub.id] = { claimed: claimed.status, measured: measured.status, agree, explanation };
+    cells[sub.id] = {
+      claimed: claimed.status,
+      measured: measured.status,
+      agree,
+      explanation,
+      ...(agree ? {} : { cause }),
+      ...(claimed.reason ? { claimedReason: claimed.reason } : {}),
+      ...(measured.setting === undefined ? {} : { setting: measured.setting }),
+    };
   }
   return { vendor: vendorId, name: vendor.name, cells };
+}
+
+const stripVerdict = (reason: string) =>
+  reason.replace(/^(Yes|No|Partially|Not tested|Not testable here|Observed|Not observed): /, '');
+
+/**
+ * Why the measurement says what it says, in one or two sentences: the setting it needed, the
+ * records that show it (from the rules' own descriptions), and what is missing or wrong.
+ */
+function causeOf(
+  cell: EvidenceFile['cells'][string],
+  ruleDescriptions: ReadonlyMap<string, string>,
+): string {
+  const setting =
+    cell.setting === undefined
+      ? ''
+      : `Only with a non-default setting: ${cell.setting}; without it the sensor records less. `;
+  const seen = cell.rules
+    .map((id) => ruleDescriptions.get(id))
+    .find((d): d is string => d !== undefined);
+  const stripped = stripVerdict(cell.reason);
+  const what = stripped.charAt(0).toUpperCase() + stripped.slice(1);
+  switch (cell.verdict) {
+    case 'observed':
+      return `${setting}${seen === undefined ? '' : `Recorded as: ${seen} `}${what}`;
+    case 'partially':
+      return `${setting}${seen === undefined ? '' : `Recorded as: ${seen} `}Not complete: ${stripped}`;
+    case 'not-observed':
+      return `${setting}Not recorded: ${stripped}`;
+    default:
+      return `Not tested: ${stripped}`;
+  }
 }

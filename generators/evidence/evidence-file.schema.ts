@@ -130,6 +130,15 @@ export const EvidenceFileSchema = z.strictObject({
           agree: z.boolean(),
           /** Why the two differ (or that they agree), in one or two sentences. */
           explanation: z.string().min(1),
+          /**
+           * For a disagreement: the cause as the measurement shows it, without upstream's words
+           * (the setting needed, the records that show it, what is missing), for the site.
+           */
+          cause: z.string().min(1).optional(),
+          /** Upstream's own note on its claimed cell, when it has one. */
+          claimedReason: z.string().min(1).optional(),
+          /** The non-default sensor setting the measured cell needed (e.g. the audit rules). */
+          setting: z.string().min(1).optional(),
         }),
       ),
     })

@@ -14,6 +14,7 @@ import { DATA_DIR, type EvidenceRun, loadManifest, runEvidence } from './evidenc
 import type { EvidenceFile } from './evidence-file.schema.ts';
 import { measuredRow } from './patch.ts';
 import { INPUT_FORMATS } from './readers/capture.ts';
+import { loadRuleSets } from './rules.ts';
 
 export const FIXTURES_DIR = fileURLToPath(
   new URL('../../tests/fixtures/evidence/', import.meta.url),
@@ -27,6 +28,8 @@ const FixtureSchema = z.strictObject({
     name: z.string().min(1),
     note: z.string().min(1),
   }),
+  /** `baseline`: only the default-configuration capture another row is judged against; no row of its own. */
+  role: z.enum(['row', 'baseline']).default('row'),
   /** The capture file in this folder and its format. */
   capture: z.string().min(1),
   format: z.enum(INPUT_FORMATS),
@@ -43,6 +46,13 @@ const FixtureSchema = z.strictObject({
     .default([]),
   /** Tool versions at capture time (sensor, LAUREL...). */
   tools: z.record(z.string(), z.string()),
+  /**
+   * A sibling fixture folder with the same sensor on its default configuration, and the setting
+   * this capture adds: a cell the setting reveals (recorded here, not or less there) needs it.
+   */
+  baseline: z
+    .strictObject({ fixture: z.string().regex(/^[a-z0-9-]+$/), setting: z.string().min(1) })
+    .optional(),
   /** A claimed vendor of the Linux matrix to compare the measured row with (e.g. "auditd"). */
   compareWith: z.string().optional(),
   /** When and how the capture was trimmed and sanitised. */
@@ -72,18 +82,37 @@ export async function deriveFromFixture(
       `${error.message}\nThe fixture's manifests no longer match generators/manifest.schema.ts: capture them again with sudo npm run evidence:refresh (it rewrites the fixtures and data/).`,
     );
   });
-  const run = await runEvidence({
+  const evidenceOptions = {
     manifests,
     captures: [join(dir, fixture.capture)],
     format: fixture.format,
     vendor: { id: fixture.vendor.id, name: fixture.vendor.name },
     tools: fixture.tools,
-    enabledBy: Object.fromEntries(
-      fixture.settings.flatMap((s) => s.subCategories.map((sub) => [sub, s.setting])),
-    ),
     ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
     ...(options.now === undefined ? {} : { now: options.now }),
-  });
+  };
+  const enabledBy: Record<string, string> = Object.fromEntries(
+    fixture.settings.flatMap((s) => s.subCategories.map((sub) => [sub, s.setting])),
+  );
+  const baseline =
+    fixture.baseline === undefined
+      ? undefined
+      : await baselineCells(join(dir, '..', fixture.baseline.fixture), options);
+  if (fixture.baseline !== undefined && baseline !== undefined) {
+    // Judged as if every cell needed the setting, then kept only where the baseline saw less.
+    const probe = await runEvidence(evidenceOptions);
+    for (const row of probe.rows) {
+      const base = baseline.get(row.subCategory);
+      const a = row.verdict.actions;
+      if (a.observed + a.partial === 0 || base === undefined) continue;
+      if (
+        base.actions.observed < a.observed ||
+        base.actions.observed + base.actions.partial < a.observed + a.partial
+      )
+        enabledBy[row.subCategory] = fixture.baseline.setting;
+    }
+  }
+  const run = await runEvidence({ ...evidenceOptions, enabledBy });
   let evidence = run.file;
   if (fixture.compareWith !== undefined) {
     const core = await loadCoreData(options.dataDir ?? DATA_DIR);
@@ -94,11 +123,35 @@ export async function deriveFromFixture(
         core.matrices.linux,
         fixture.compareWith,
         core.statuses,
+        await ruleDescriptions(options.dataDir),
       ),
     };
   }
   // The committed measured rows are the project's reference sensors, never products.
   return { fixture, run, row: measuredRow(run, fixture.vendor.note, 'sensor'), evidence };
+}
+
+/** The verdicts of a baseline fixture (the sensor on its default configuration), by sub-category. */
+async function baselineCells(
+  dir: string,
+  options: { dataDir?: string; now?: () => Date },
+): Promise<Map<string, EvidenceRun['rows'][number]['verdict']>> {
+  const derived = await deriveFromFixture(dir, options).catch((error: Error) => {
+    throw new Error(
+      `${dir}: the baseline capture cannot be read (${error.message.split('\n')[0]}); capture it with sudo npm run evidence:refresh -- --sensor auditd.`,
+    );
+  });
+  return new Map(derived.run.rows.map((r) => [r.subCategory, r.verdict]));
+}
+
+/** Rule id → description, over every rules file. */
+async function ruleDescriptions(dataDir: string | undefined): Promise<Map<string, string>> {
+  const sets = await loadRuleSets(dataDir === undefined ? {} : { dataDir });
+  return new Map(
+    Object.values(sets)
+      .flat()
+      .flatMap((r) => (r.description === undefined ? [] : [[r.id, r.description] as const])),
+  );
 }
 
 /** Every fixture folder that holds a fixture.json. */
@@ -107,13 +160,10 @@ export async function fixtureDirs(root = FIXTURES_DIR): Promise<string[]> {
   const out: string[] = [];
   for (const name of names.sort()) {
     const dir = join(root, name);
-    if (
-      await readFile(join(dir, 'fixture.json')).then(
-        () => true,
-        () => false,
-      )
-    )
-      out.push(dir);
+    const text = await readFile(join(dir, 'fixture.json'), 'utf8').catch(() => undefined);
+    if (text === undefined) continue;
+    const role = (JSON.parse(text) as { role?: unknown }).role;
+    if (role !== 'baseline') out.push(dir);
   }
   return out;
 }

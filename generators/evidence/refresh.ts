@@ -37,9 +37,18 @@ interface SensorSpec {
   settings: Fixture['settings'];
   /** The claimed Linux column of the same product, to explain every disagreement with. */
   compareWith?: string;
+  /** The same sensor on its default configuration, measured first (see Fixture.baseline). */
+  baseline?: Fixture['baseline'];
+  /** Only a baseline for another row: its fixture is stored, no row is written into data/. */
+  baselineOnly?: boolean;
 }
 
-export const SENSORS: Record<'agent' | 'auditd', SensorSpec> = {
+const AUDIT_RULES_SETTING =
+  "auditctl -R generators/evidence/auditd/edr-telemetry.rules (the project's audit rules; Debian's auditd loads no rules by default)";
+
+type SensorName = 'agent' | 'auditd-default' | 'auditd';
+
+export const SENSORS: Record<SensorName, SensorSpec> = {
   agent: {
     vendor: {
       id: 'reference-agent',
@@ -69,9 +78,23 @@ export const SENSORS: Record<'agent' | 'auditd', SensorSpec> = {
     capture: 'capture.jsonl.gz',
     // Whether auditd is in use is checked under the audit lock, when it starts.
     unavailable: () => auditdUnavailable(false),
-    start: startAuditd,
+    start: (dir, log) => startAuditd(dir, log),
     settings: [],
     compareWith: 'auditd',
+    baseline: { fixture: 'auditd-laurel-default', setting: AUDIT_RULES_SETTING },
+  },
+  'auditd-default': {
+    vendor: {
+      id: 'auditd-laurel-default',
+      name: "auditd + LAUREL on Debian's default configuration (no audit rules)",
+      note: "auditd with the LAUREL plugin and no audit rules, as Debian installs it: the baseline that tells which auditd + LAUREL cells need the project's rules.",
+    },
+    format: 'laurel',
+    capture: 'capture.jsonl.gz',
+    unavailable: () => auditdUnavailable(false),
+    start: (dir, log) => startAuditd(dir, log, { rules: false }),
+    settings: [],
+    baselineOnly: true,
   },
 };
 
@@ -85,7 +108,8 @@ const spec = {
     sensor: {
       type: 'string',
       value: '<name>',
-      description: 'Which sensor to measure: agent, auditd or all.',
+      description:
+        "Which sensor to measure: agent, auditd (a run on Debian's default configuration, then one with the project's rules) or all.",
       default: 'all',
     },
     data: {
@@ -375,12 +399,14 @@ async function measure(
     const fixture: Fixture = {
       schemaVersion: 1,
       vendor: sensor.vendor,
+      role: sensor.baselineOnly ? 'baseline' : 'row',
       capture: sensor.capture,
       format: sensor.format,
       manifests: ['manifest.json', 'sensor.json'],
       settings: sensor.settings,
       tools: session.tools,
       ...(sensor.compareWith === undefined ? {} : { compareWith: sensor.compareWith }),
+      ...(sensor.baseline === undefined ? {} : { baseline: sensor.baseline }),
       notes: [
         `Captured ${start.time} by npm run evidence:refresh on ${generated.host.distro.name}, kernel ${generated.host.kernelRelease}.`,
         `Kept the ${trimmed.kept} events of the generators' process trees and the sensor's own records between the sensor's start and stop (±5 s); dropped ${trimmed.dropped} events of other processes or outside that window. Host names, machine id and home directories redacted.`,
@@ -388,7 +414,7 @@ async function measure(
     };
     await writeFile(join(fixtureDir, 'fixture.json'), `${JSON.stringify(fixture, null, 2)}\n`);
     io.stdout(`${sensor.vendor.name}: ${trimmed.kept} events captured\n`);
-    await writeDerived(fixtureDir, dataDir, io);
+    if (!sensor.baselineOnly) await writeDerived(fixtureDir, dataDir, io);
     return true;
   } finally {
     if (keep) io.stderr(`Kept ${dir}\n`);
@@ -399,12 +425,18 @@ async function measure(
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const code = await runCli(spec, process.argv.slice(2), async (cli, io) => {
     const which = stringFlag(cli, 'sensor', ['agent', 'auditd', 'all']) ?? 'all';
+    // auditd's row is judged against its default-configuration baseline: measure that first.
     const dataDir = resolve(stringFlag(cli, 'data') ?? DATA_DIR);
     const fixtures = resolve(stringFlag(cli, 'fixtures') ?? FIXTURES_DIR);
-    const chosen =
-      which === 'all' ? (['agent', 'auditd'] as const) : ([which] as ('agent' | 'auditd')[]);
+    const chosen: SensorName[] =
+      which === 'all'
+        ? ['agent', 'auditd-default', 'auditd']
+        : which === 'auditd'
+          ? ['auditd-default', 'auditd']
+          : [which as SensorName];
     if (cli.values['from-fixtures']) {
       for (const name of chosen) {
+        if (SENSORS[name].baselineOnly) continue;
         const dir = join(fixtures, SENSORS[name].vendor.id);
         try {
           await writeDerived(dir, dataDir, io);

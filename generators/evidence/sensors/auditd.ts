@@ -138,11 +138,12 @@ function waitFor(check: () => boolean, ms: number, what: string): Promise<void> 
 export async function startAuditd(
   dir: string,
   log: (line: string) => void,
+  options: { rules?: boolean } = {},
 ): Promise<SensorSession> {
   if (process.getuid?.() !== 0) throw new Error('auditd + LAUREL cannot run: auditd needs root.');
   const unlock = await lockAudit();
   try {
-    return await startLocked(dir, log, unlock);
+    return await startLocked(dir, log, unlock, options.rules !== false);
   } catch (error) {
     unlock();
     throw error;
@@ -153,6 +154,7 @@ async function startLocked(
   dir: string,
   log: (line: string) => void,
   unlock: () => void,
+  withRules: boolean,
 ): Promise<SensorSession> {
   const why = auditdUnavailable();
   if (why !== undefined) throw new Error(`auditd + LAUREL cannot run: ${why}`);
@@ -265,8 +267,14 @@ async function startLocked(
     );
     if (child.exitCode !== null)
       throw new Error(`auditd exited at start: ${stderr.trim() || `status ${child.exitCode}`}`);
-    execFileSync(AUDITCTL, ['-R', AUDIT_RULES], { stdio: ['ignore', 'ignore', 'pipe'] });
-    log(`auditd: ${loadedRules().split('\n').length} rules loaded from ${AUDIT_RULES}`);
+    if (withRules) {
+      execFileSync(AUDITCTL, ['-R', AUDIT_RULES], { stdio: ['ignore', 'ignore', 'pipe'] });
+      log(`auditd: ${loadedRules().split('\n').length} rules loaded from ${AUDIT_RULES}`);
+    } else {
+      // Debian's auditd ships no rules (/etc/audit/rules.d/audit.rules only sets -D, -b, -f):
+      // what this run sees is what auditd records out of the box.
+      log("auditd: no rules loaded (Debian's default configuration)");
+    }
   } catch (error) {
     await stop().catch(() => {});
     throw error;
