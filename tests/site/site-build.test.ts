@@ -60,9 +60,9 @@ beforeAll(async () => {
     throw new Error('The linux matrix in data/ has no second row with two cells.');
   sub.cells[other[0]] = { status: 'partially' };
   unreasoned = { id: `${sub.id}--${other[0]}`, vendorId: other[0] };
-  const third = matrix.categories[0]?.subCategories[2];
+  const third = matrix.categories[1]?.subCategories[0];
   const thirdVendor = Object.keys(third?.cells ?? {})[1];
-  if (!third || !thirdVendor) throw new Error('The linux matrix in data/ has no third row.');
+  if (!third || !thirdVendor) throw new Error('The linux matrix in data/ has no second category.');
   third.cells[thirdVendor] = { status: 'via-event-logs' };
   optionalReason = `${third.id}--${thirdVendor}`;
   await writeFile(file, JSON.stringify(matrix));
@@ -195,7 +195,7 @@ describe('the built site', () => {
     for (const vendor of ['auditd-laurel', matrix.vendors[0]?.id]) {
       const html = await page(`vendors/${vendor}`);
       expect(html, vendor).toContain('Measured and claimed disagree on Linux');
-      expect(html, vendor).toContain(`<dd>${CAUSE}</dd>`);
+      expect(html.includes(`>${CAUSE}</dd>`), vendor).toBe(true);
     }
   });
 
