@@ -53,11 +53,6 @@ export function unescapeBytes(text: string): Buffer {
   return Buffer.from(out);
 }
 
-/** Whether auditd hex-encoded this value (it writes safe strings in double quotes). */
-export function isHexEncoded(value: RawValue): boolean {
-  return value.quote === 'none' && HEX_TEXT.test(value.text);
-}
-
 /**
  * An "untrusted string" field's bytes: `"quoted"` text (read as latin1, so one char per byte),
  * hex-encoded text, or null for `(null)` / an empty value.
@@ -172,7 +167,7 @@ export function decodeSockaddr(hex: string): SockAddr {
 }
 
 /** Fields auditd writes with audit_log_untrustedstring: quoted, hex-encoded, or (null). */
-export const STRING_FIELDS = new Set([
+const STRING_FIELDS = new Set([
   'comm',
   'exe',
   'name',
