@@ -16,7 +16,7 @@ import { cellId, cellView } from '../lib/cell.ts';
 import type { ExplorerData, ExplorerRow } from '../lib/explorer-data.ts';
 import { type ExportView, viewToCsv, viewToJson } from '../lib/export.ts';
 import { byKindThenRank, rankText } from '../lib/ranking.ts';
-import { untestedText } from '../lib/status.ts';
+import { untestedText } from '../lib/untested.ts';
 import {
   decodeView,
   defaultView,

@@ -7,7 +7,8 @@ import type { Dataset } from '../../scoring/dataset.ts';
 import type { PlatformId, StatusId } from '../../scoring/schema.ts';
 import { categoryWeight } from '../../scoring/score.ts';
 import { vendorColumns } from './matrix.ts';
-import { countUntested, statusRank } from './status.ts';
+import { statusRank } from './status.ts';
+import { countUntested } from './untested.ts';
 
 interface ExplorerStatus {
   id: StatusId;

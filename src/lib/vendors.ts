@@ -9,8 +9,8 @@ import { reasonText } from './cell.ts';
 import { type Disagreement, disagreementKey } from './disagreements.ts';
 import { vendorColumns } from './matrix.ts';
 import { kindCount } from './ranking.ts';
-import { NOT_TESTED } from './status.ts';
 import { replayPlatform } from './timeline.ts';
+import { NOT_TESTED } from './untested.ts';
 
 interface VendorCategoryCoverage {
   id: string;

@@ -11,7 +11,7 @@ import { loadDisagreements } from '../../src/lib/disagreements.ts';
 import { explorerData } from '../../src/lib/explorer-data.ts';
 import { toPlatformMatrix } from '../../src/lib/explorer-matrix.ts';
 import { byKindThenRank, kindCount, rankOfKind, rankText } from '../../src/lib/ranking.ts';
-import { countUntested, untestedText } from '../../src/lib/status.ts';
+import { countUntested, untestedText } from '../../src/lib/untested.ts';
 import { vendorSummaries } from '../../src/lib/vendors.ts';
 
 let data: Dataset;
