@@ -23,6 +23,7 @@ import { matrixPatch, measuredRow } from './patch.ts';
 import { INPUT_FORMATS, type InputFormat } from './readers/capture.ts';
 import { renderClassify, renderMarkdown } from './report.ts';
 import { loadRuleSets } from './rules.ts';
+import { capturesPlatform, windowsClassifyCommand } from './windows/command.ts';
 
 const spec = {
   name: 'evidence',
@@ -134,6 +135,14 @@ async function classify(
   const captures = list(cli, 'events');
   if (captures.length === 0)
     throw new UsageError('classify needs at least one --events <capture>.');
+  // Windows captures (event-log JSON, NXLog, wevtutil XML, Winlogbeat) have readers of their own;
+  // --input-format names a Linux format, so it skips the check.
+  if (inputFormat === undefined) {
+    const platform = await capturesPlatform(captures);
+    if (platform.kind === 'mixed') throw new UsageError(platform.message);
+    if (platform.kind === 'windows')
+      return windowsClassifyCommand(captures, { json: cli.values.json === true }, io);
+  }
   const core = await loadCoreData(dataDir);
   const rules = await loadRuleSets({ dataDir });
   const subIds = matrixRows(core.matrices.linux).map((r) => r.sub.id);

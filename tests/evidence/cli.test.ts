@@ -86,6 +86,24 @@ describe('npm run evidence', () => {
     expect(json.captures[0].malformed).toBe(2);
   });
 
+  it('classify reads a Windows capture with the Windows readers, and refuses a mix of platforms', () => {
+    const xml = join(FIX, 'windows/schtask_create.wevtutil.xml');
+    const r = evidence('classify', '--json', '--events', xml);
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.stdout);
+    expect(json.platform).toBe('windows');
+    expect(json.captures[0]).toMatchObject({ layout: 'wevtutil-xml', events: 50, malformed: 0 });
+    const mixed = evidence(
+      'classify',
+      '--events',
+      xml,
+      '--events',
+      join(FIX, 'handmade/elastic-defend.ndjson'),
+    );
+    expect(mixed.code).toBe(2);
+    expect(mixed.stderr).toContain('Classify one platform');
+  });
+
   it('judges a real capture: Markdown to stdout, evidence JSON and a measured-row patch to files', () => {
     const dir = join(FIX, 'auditd-laurel');
     const out = join(tmp, 'evidence.json');
