@@ -4,33 +4,67 @@
  * addresses to `{ saddr_fam, addr, port }`, numbers to numbers, hex and octal to `0x…` / `0o…`.
  *
  * **Bytes stay bytes.** A file name or argument need not be UTF-8 (`run-\xff\xfe`). Decoded
- * strings are written in LAUREL's escaped form, which is lossless: every byte below 0x20, 0x7f,
- * every byte from 0x80 and `%` itself become `%xx` (lower-case hex), everything else is the
- * ASCII character. `run-\xff\xfe` is `run-%ff%fe`, as LAUREL 0.5.1 writes it (see
+ * strings are written in LAUREL's escaped form, which is lossless: control bytes, 0x7f, `%`, `+`
+ * and every byte that is not part of well-formed UTF-8 become `%xx` (lower-case hex); ASCII and
+ * well-formed UTF-8 stay text. `run-\xff\xfe` is `run-%ff%fe`, as LAUREL 0.5.1 writes it (see
  * tests/fixtures/evidence/auditd-raw/laurel.raw.jsonl); `unescapeBytes` gives the exact bytes back.
  */
 import type { RawValue } from './record.ts';
 
 const HEX_TEXT = /^(?:[0-9A-F]{2})+$/;
 
+/** Length of the well-formed UTF-8 sequence starting at `i` (RFC 3629), or 0. */
+function utf8Length(b: Uint8Array, i: number): number {
+  const c = b[i] as number;
+  const cont = (k: number, lo = 0x80, hi = 0xbf) => {
+    const x = b[i + k];
+    return x !== undefined && x >= lo && x <= hi;
+  };
+  if (c >= 0xc2 && c <= 0xdf) return cont(1) ? 2 : 0;
+  if (c >= 0xe0 && c <= 0xef) {
+    const lo = c === 0xe0 ? 0xa0 : 0x80;
+    const hi = c === 0xed ? 0x9f : 0xbf;
+    return cont(1, lo, hi) && cont(2) ? 3 : 0;
+  }
+  if (c >= 0xf0 && c <= 0xf4) {
+    const lo = c === 0xf0 ? 0x90 : 0x80;
+    const hi = c === 0xf4 ? 0x8f : 0xbf;
+    return cont(1, lo, hi) && cont(2) && cont(3) ? 4 : 0;
+  }
+  return 0;
+}
+
+const escaped = (b: number) => `%${b.toString(16).padStart(2, '0')}`;
+
 /**
- * Bytes → LAUREL's escaped text (lossless).
+ * Bytes → LAUREL's escaped text (lossless), as LAUREL 0.5.1 writes it: control bytes, 0x7f, `%`,
+ * `+` and every byte that is not part of well-formed UTF-8 become `%xx`; well-formed UTF-8 stays
+ * text.
  * @example escapeBytes(Buffer.from([0x72, 0xff])) // 'r%ff'
+ * @example escapeBytes(Buffer.from('café 5%+')) // 'café 5%25%2b'
  */
 export function escapeBytes(bytes: Uint8Array): string {
   let plain = true;
   for (let i = 0; i < bytes.length; i++) {
     const b = bytes[i] as number;
-    if (b < 0x20 || b >= 0x7f || b === 0x25) {
+    if (b < 0x20 || b >= 0x7f || b === 0x25 || b === 0x2b) {
       plain = false;
       break;
     }
   }
   // Most values need no escape: one conversion instead of a string built byte by byte.
   if (plain) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
   let out = '';
-  for (const b of bytes) {
-    if (b < 0x20 || b >= 0x7f || b === 0x25) out += `%${b.toString(16).padStart(2, '0')}`;
+  for (let i = 0; i < buf.length; i++) {
+    const b = buf[i] as number;
+    if (b >= 0x80) {
+      const n = utf8Length(buf, i);
+      if (n > 0) {
+        out += buf.toString('utf8', i, i + n);
+        i += n - 1;
+      } else out += escaped(b);
+    } else if (b < 0x20 || b === 0x7f || b === 0x25 || b === 0x2b) out += escaped(b);
     else out += String.fromCharCode(b);
   }
   return out;
@@ -41,16 +75,18 @@ export function escapeBytes(bytes: Uint8Array): string {
  * @example unescapeBytes('run-%ff%fe') // <Buffer 72 75 6e 2d ff fe>
  */
 export function unescapeBytes(text: string): Buffer {
-  const out: number[] = [];
+  const parts: Buffer[] = [];
+  let run = '';
   for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x25 && /^[0-9a-fA-F]{2}$/.test(text.slice(i + 1, i + 3))) {
-      out.push(Number.parseInt(text.slice(i + 1, i + 3), 16));
+    if (text.charCodeAt(i) === 0x25 && /^[0-9a-fA-F]{2}$/.test(text.slice(i + 1, i + 3))) {
+      if (run !== '') parts.push(Buffer.from(run, 'utf8'));
+      run = '';
+      parts.push(Buffer.from([Number.parseInt(text.slice(i + 1, i + 3), 16)]));
       i += 2;
-    } else if (c < 0x80) out.push(c);
-    else out.push(...Buffer.from(text[i] ?? '', 'utf8'));
+    } else run += text[i];
   }
-  return Buffer.from(out);
+  if (run !== '') parts.push(Buffer.from(run, 'utf8'));
+  return Buffer.concat(parts);
 }
 
 /**

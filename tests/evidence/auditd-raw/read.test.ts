@@ -150,6 +150,24 @@ describe('the execve of a file whose name is not UTF-8', () => {
     expect(text).toMatch(/^[\x20-\x7e]+$/);
     expect(unescapeBytes(text)).toEqual(all);
     expect(escapeBytes(Buffer.from('a%b\t'))).toBe('a%25b%09');
+    const mixed = Buffer.concat([
+      Buffer.from('é€😀'),
+      Buffer.from([0xc3, 0x28, 0xed, 0xa0, 0x80, 0xf0, 0x9f, 0x98]), // broken, surrogate, cut
+    ]);
+    expect(escapeBytes(mixed)).toBe('é€😀%c3(%ed%a0%80%f0%9f%98');
+    expect(unescapeBytes(escapeBytes(mixed))).toEqual(mixed);
+  });
+
+  it('escapes as LAUREL does: UTF-8 kept, %, + and control bytes escaped', async () => {
+    // LAUREL 0.5.1 fed this event on stdin wrote PATH[0].name "café %25%2b%01~".
+    const name = Buffer.from('café %+\x01~').toString('hex').toUpperCase();
+    const log = [
+      'type=SYSCALL msg=audit(1700000000.001:5): arch=c000003e syscall=257 success=yes exit=3 a0=ffffff9c a1=1 a2=0 a3=0 items=1 ppid=1 pid=10 auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 comm="x" exe="/x" key=(null)',
+      `type=PATH msg=audit(1700000000.001:5): item=0 name=${name} inode=1 dev=fe:00 mode=0100644 ouid=0 ogid=0 rdev=00:00 nametype=NORMAL`,
+      'type=PROCTITLE msg=audit(1700000000.001:5): proctitle="x"',
+    ].join('\n');
+    const { events } = await readAll(log);
+    expect(events[0]?.doc.PATH).toMatchObject([{ name: 'café %25%2b%01~' }]);
   });
 });
 
