@@ -85,6 +85,15 @@ describe('format detection', () => {
     expect(detectFormat(['just some text'])).toBeUndefined();
   });
 
+  it('does not take a raw auditd line with commas in its values for a CSV header', () => {
+    const raw =
+      'type=SYSCALL msg=audit(1795443055.803:2728): arch=c000003e syscall=59 success=yes exit=0 comm="a,b" exe="/usr/bin/x,y"';
+    expect(detectFormat([raw])).toBeUndefined();
+    expect(detectFormat([`node=host-1 ${raw}`])).toBeUndefined();
+    // A header that merely mentions audit fields is still CSV.
+    expect(detectFormat(['type,msg,process.pid'])).toBe('csv');
+  });
+
   it('fails with what to do when the format cannot be recognised', async () => {
     const path = join(tmp, 'prose.txt');
     writeFileSync(path, 'hello\nworld\n');

@@ -70,9 +70,15 @@ export function detectFormat(lines: readonly string[]): InputFormat | undefined 
   }
   const first = lines[0]?.trim();
   if (first === undefined || first.startsWith('{') || first.startsWith('[')) return undefined;
+  // A raw auditd line (audit.log, ausearch --raw) has commas in its values (comm="a,b",
+  // proctitle), but it is a record, not a CSV header.
+  if (RAW_AUDIT_LINE.test(first)) return undefined;
   // A CSV header names columns; a SIEM export always has several.
   return first.includes(',') ? 'csv' : undefined;
 }
+
+/** `type=SYSCALL msg=audit(1700000000.123:456): ...`, optionally after `node=<host> `. */
+const RAW_AUDIT_LINE = /^(?:node=\S+ )?type=[A-Z0-9_]+ msg=audit\(\d+\.\d+:\d+\):/;
 
 /** `2026-05-18T09:12:01.101Z`: the shape nearly every exporter writes. */
 const ISO_MS_Z = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.(\d{1,9})Z$/;
