@@ -443,12 +443,17 @@ export async function matchCaptures(
           if (typeof h === 'string') hosts.add(h);
         }
       }
+      // An event two rules of one sub-category apply to (by name and by uid) is one event.
+      let counted: string[] | undefined;
       indexes[event.format].forEachApplying(event.doc, (rule) => {
         let cls = classes.get(rule.subCategory);
         if (cls === undefined) {
           cls = { subCategory: rule.subCategory, events: 0, rules: {} };
           classes.set(rule.subCategory, cls);
         }
+        if (counted === undefined) counted = [rule.subCategory];
+        else if (!counted.includes(rule.subCategory)) counted.push(rule.subCategory);
+        else cls.events--;
         cls.events++;
         cls.rules[rule.id] = (cls.rules[rule.id] ?? 0) + 1;
         if (cls.example === undefined) {

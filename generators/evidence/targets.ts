@@ -243,7 +243,7 @@ function expectationsFor(
     case 'user-account-created':
     case 'user-account-modified':
     case 'user-account-deleted':
-      return [userFacts(user?.name)];
+      return [{ ...userFacts(user?.name), outcome: [outcomeOf(action)] }];
     case 'user-logon':
     case 'user-logoff':
     case 'logon-failed':
