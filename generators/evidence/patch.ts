@@ -28,7 +28,12 @@ function cellFor(run: EvidenceRun, subCategory: string, withEvidence: boolean): 
             c.setting === undefined ? c.reason.trim() : `Needs ${c.setting}. ${c.reason.trim()}`,
         }
       : {}),
-    ...(withEvidence && c.generators.length > 0 && manifest !== undefined
+    // A cell no action exercised cites no capture: its reason says why ("driver_load could not
+    // run here"), and no generator "captured" it.
+    ...(withEvidence &&
+    c.verdict !== 'not-testable' &&
+    c.generators.length > 0 &&
+    manifest !== undefined
       ? {
           evidence: {
             ref: evidenceRef(run.file.vendor.id, subCategory),

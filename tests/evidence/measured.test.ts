@@ -65,6 +65,8 @@ describe('committed measured rows', () => {
   it('cells cite their evidence as evidence/<vendor>.json#<sub-category> with the manifest hash', () => {
     for (const [id, d] of derived) {
       for (const [sub, cell] of Object.entries(d.row.cells)) {
+        // A Not Tested cell cites no capture (no generator exercised it); every other cell does.
+        expect(cell.evidence === undefined, `${id} ${sub}`).toBe(cell.status === 'not-tested');
         if (cell.evidence === undefined) continue;
         expect(cell.evidence.ref).toBe(`evidence/${id}.json#${sub}`);
         expect(d.evidence.cells[sub]).toBeDefined();
