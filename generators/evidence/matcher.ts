@@ -215,8 +215,15 @@ function assign(
   });
   const distance = (p: (typeof pairs)[number]) =>
     Math.abs((p.candidate.event.timeMs ?? p.target.atMs) - p.target.atMs);
+  // An event inside the action's own run comes before one in the skew margin, which may be the
+  // next run's (consecutive runs' test accounts share a uid, and a sensor may name the wrong one).
+  const outside = (p: (typeof pairs)[number]) => {
+    const t = p.candidate.event.timeMs;
+    return t === undefined || (t >= p.target.startMs && t <= p.target.endMs) ? 0 : 1;
+  };
   pairs.sort(
     (a, b) =>
+      outside(a) - outside(b) ||
       b.candidate.ok - a.candidate.ok ||
       a.candidate.wrong - b.candidate.wrong ||
       distance(a) - distance(b) ||

@@ -88,10 +88,6 @@ export async function deriveFromFixture(
     format: fixture.format,
     vendor: { id: fixture.vendor.id, name: fixture.vendor.name },
     tools: fixture.tools,
-    // The sensor and the generators share the host's clock: no skew to allow beyond the sensor's
-    // own delay, so a run's window does not reach into its neighbours' (the test accounts of
-    // consecutive runs share a uid).
-    skewMs: 2000,
     ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
     ...(options.now === undefined ? {} : { now: options.now }),
   };
