@@ -215,11 +215,24 @@ function assign(
   });
   const distance = (p: (typeof pairs)[number]) =>
     Math.abs((p.candidate.event.timeMs ?? p.target.atMs) - p.target.atMs);
-  // An event inside the action's own run comes before one in the skew margin, which may be the
-  // next run's (consecutive runs' test accounts share a uid, and a sensor may name the wrong one).
+  // An event that falls inside another run exercising the same sub-category belongs to that run
+  // first (consecutive runs' test accounts share a uid, and a sensor may name the wrong account);
+  // a late event after the run's own end (a hash on close) is not held back.
+  const runs = new Map<string, { runId: string; startMs: number; endMs: number }[]>();
+  for (const t of targets) {
+    const list = runs.get(t.subCategory) ?? [];
+    if (!list.some((r) => r.runId === t.runId))
+      list.push({ runId: t.runId, startMs: t.startMs, endMs: t.endMs });
+    runs.set(t.subCategory, list);
+  }
   const outside = (p: (typeof pairs)[number]) => {
     const t = p.candidate.event.timeMs;
-    return t === undefined || (t >= p.target.startMs && t <= p.target.endMs) ? 0 : 1;
+    if (t === undefined) return 0;
+    return (runs.get(p.target.subCategory) ?? []).some(
+      (r) => r.runId !== p.target.runId && t >= r.startMs && t <= r.endMs,
+    )
+      ? 1
+      : 0;
   };
   pairs.sort(
     (a, b) =>
