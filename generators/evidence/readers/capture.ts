@@ -3,6 +3,10 @@
  * or CSV with a header row. The format is detected from the first non-empty lines unless given.
  * Malformed lines are counted and the first few kept with their numbers; they never stop a read.
  */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { readAuditLog } from '../auditd-raw/read.ts';
+import { detectAuditLog } from '../auditd-raw/record.ts';
 import { csvLineReader } from './csv.ts';
 import type { Doc } from './fields.ts';
 import { firstLines, streamLines } from './lines.ts';
@@ -36,6 +40,11 @@ export interface CaptureSummary {
   source: string;
   format: InputFormat | undefined;
   detected: boolean;
+  /**
+   * `audit.log` when the capture is auditd's own log, read into LAUREL's event shape (its format
+   * is then `laurel`, so the LAUREL rules apply unchanged).
+   */
+  layout?: 'audit.log';
   gzip: boolean;
   bytes: number;
   lines: number;
@@ -198,6 +207,7 @@ export async function readCapture(
     let format = options.format;
     if (format === undefined) {
       const head = await firstLines(path, SNIFF_LINES);
+      if (detectAuditLog(head)) return await readRawAuditLog(path, summary, sink);
       format = detectFormat(head);
       if (format === undefined) {
         throw new CaptureError(
@@ -241,6 +251,27 @@ export async function readCapture(
   }
   summary.gzip = stats.gzip;
   summary.bytes = stats.bytes;
+  summary.lines = stats.lines;
+  return summary;
+}
+
+/** auditd's own log, grouped into LAUREL-shaped events by the auditd-raw reader. */
+async function readRawAuditLog(
+  path: string,
+  summary: CaptureSummary,
+  sink: Sink,
+): Promise<CaptureSummary> {
+  summary.format = 'laurel';
+  summary.layout = 'audit.log';
+  const { events, stats } = readAuditLog(createReadStream(path), path);
+  for await (const e of events) {
+    sink.event({ source: path, line: e.line, format: 'laurel', doc: e.doc, timeMs: e.timeMs });
+  }
+  for (const m of stats.malformedSamples) sink.malformed(m.line, m.reason);
+  // The reader counts every malformed line but keeps only the first ones.
+  summary.malformed = stats.malformed;
+  summary.gzip = stats.gzip;
+  summary.bytes = (await stat(path)).size;
   summary.lines = stats.lines;
   return summary;
 }
