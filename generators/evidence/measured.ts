@@ -154,7 +154,10 @@ async function ruleDescriptions(dataDir: string | undefined): Promise<Map<string
   );
 }
 
-/** Every fixture folder that holds a fixture.json. */
+/**
+ * Every fixture folder that holds a fixture.json.
+ * @internal for the test that re-derives every committed measured row.
+ */
 export async function fixtureDirs(root = FIXTURES_DIR): Promise<string[]> {
   const names = await readdir(root).catch(() => [] as string[]);
   const out: string[] = [];

@@ -95,7 +95,10 @@ export function matrixPatch(
   return ops;
 }
 
-/** Applies `add`/`replace`/`test` ops (the subset `matrixPatch` writes) to a copy of `doc`. */
+/**
+ * Applies `add`/`replace`/`test` ops (the subset `matrixPatch` writes) to a copy of `doc`.
+ * @internal for the test that proves a written patch applies and validates.
+ */
 export function applyPatch<T>(doc: T, ops: readonly JsonPatchOp[]): T {
   const copy = structuredClone(doc) as unknown;
   for (const op of ops) {

@@ -73,6 +73,7 @@ export function escapeBytes(bytes: Uint8Array): string {
 /**
  * LAUREL's escaped text → the exact bytes (a `%` not followed by two hex digits stays literal).
  * @example unescapeBytes('run-%ff%fe') // <Buffer 72 75 6e 2d ff fe>
+ * @internal the inverse of the escaping, so tests prove it loses no byte.
  */
 export function unescapeBytes(text: string): Buffer {
   const parts: Buffer[] = [];
