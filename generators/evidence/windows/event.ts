@@ -296,3 +296,44 @@ export function asInt(value: unknown): number | undefined {
   if (typeof value === 'string' && /^\d{1,15}$/.test(value.trim())) return Number(value.trim());
   return undefined;
 }
+
+/** What a reader found in one record, before the shared rules (source kind, time) apply. */
+export interface RecordParts {
+  provider: string;
+  channel: string;
+  eventId: number;
+  host: string;
+  data: Record<string, string>;
+  /** The record's own system time (`TimeCreated SystemTime`), when the layout carries one. */
+  systemTime: string | undefined;
+  /** The forwarder's timestamp: used only when the record has no time of its own. */
+  forwarderTime: string | undefined;
+  recordId: unknown;
+  keywords: unknown;
+  origin: EventOrigin;
+}
+
+/**
+ * The one place a reader's record becomes a `WindowsEvent`: the source kind from the provider and
+ * channel, the time by `chooseTime`'s order (Sysmon's UtcTime, the record's own time, the
+ * forwarder's), record id and keywords normalised.
+ */
+export function buildWindowsEvent(parts: RecordParts): WindowsEvent {
+  const kind = sourceKindOf(parts.provider, parts.channel);
+  const event: WindowsEvent = {
+    platform: 'windows',
+    provider: parts.provider,
+    channel: parts.channel,
+    eventId: parts.eventId,
+    host: parts.host,
+    ...chooseTime(kind, parts.data, parts.systemTime, parts.forwarderTime),
+    kind,
+    data: parts.data,
+    origin: parts.origin,
+  };
+  const recordId = asInt(parts.recordId);
+  if (recordId !== undefined) event.recordId = recordId;
+  const keywords = normaliseKeywords(parts.keywords);
+  if (keywords !== undefined) event.keywords = keywords;
+  return event;
+}

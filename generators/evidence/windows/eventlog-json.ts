@@ -8,15 +8,7 @@
  * their `timeSource` says `system-time` and the classifier reports the offset it saw per host.
  */
 import type { Readable } from 'node:stream';
-import {
-  asInt,
-  asText,
-  chooseTime,
-  normaliseKeywords,
-  sourceKindOf,
-  type WindowsEvent,
-  type WindowsRead,
-} from './event.ts';
+import { asInt, asText, buildWindowsEvent, type WindowsEvent, type WindowsRead } from './event.ts';
 import { readJsonLines } from './json-lines.ts';
 
 /** Record fields that describe the record, not the event: kept out of `data`. */
@@ -58,24 +50,18 @@ export function normaliseEventlogRecord(
     const text = asText(value);
     if (text !== undefined) data[key] = text;
   }
-  const kind = sourceKindOf(provider, channel);
-  const time = chooseTime(kind, data, asText(record.TimeCreated), asText(record['@timestamp']));
-  const event: WindowsEvent = {
-    platform: 'windows',
+  return buildWindowsEvent({
     provider,
     channel,
     eventId,
     host,
-    ...time,
-    kind,
     data,
+    systemTime: asText(record.TimeCreated),
+    forwarderTime: asText(record['@timestamp']),
+    recordId: record.EventRecordID ?? record.RecordNumber,
+    keywords: record.Keywords,
     origin: { file: where.file, layout: 'eventlog-json', line: where.line },
-  };
-  const recordId = asInt(record.EventRecordID ?? record.RecordNumber);
-  if (recordId !== undefined) event.recordId = recordId;
-  const keywords = normaliseKeywords(record.Keywords);
-  if (keywords !== undefined) event.keywords = keywords;
-  return event;
+  });
 }
 
 /**

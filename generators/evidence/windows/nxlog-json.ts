@@ -22,8 +22,7 @@ import type { Readable } from 'node:stream';
 import {
   asInt,
   asText,
-  chooseTime,
-  normaliseKeywords,
+  buildWindowsEvent,
   sourceKindOf,
   type WindowsEvent,
   type WindowsRead,
@@ -129,23 +128,19 @@ export function normaliseNxlogRecord(
     const type = sysmonEventType(eventId, asText(record.EventType), asText(record.Message));
     if (type !== undefined) data.EventType = type;
   }
-  const time = chooseTime(kind, data, undefined, asText(record['@timestamp']));
-  const event: WindowsEvent = {
-    platform: 'windows',
+  // NXLog's EventTime is local time without a zone: only the forwarder's stamp is usable.
+  return buildWindowsEvent({
     provider,
     channel,
     eventId,
     host,
-    ...time,
-    kind,
     data,
+    systemTime: undefined,
+    forwarderTime: asText(record['@timestamp']),
+    recordId: record.RecordNumber,
+    keywords: record.Keywords,
     origin: { file: where.file, layout: 'nxlog-json', line: where.line },
-  };
-  const recordId = asInt(record.RecordNumber);
-  if (recordId !== undefined) event.recordId = recordId;
-  const keywords = normaliseKeywords(record.Keywords);
-  if (keywords !== undefined) event.keywords = keywords;
-  return event;
+  });
 }
 
 /**

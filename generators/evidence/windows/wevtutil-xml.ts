@@ -14,12 +14,10 @@
 import type { Readable } from 'node:stream';
 import {
   asInt,
-  chooseTime,
+  buildWindowsEvent,
   countEvent,
   countMalformed,
   newStats,
-  normaliseKeywords,
-  sourceKindOf,
   type WindowsEvent,
   type WindowsRead,
 } from './event.ts';
@@ -198,24 +196,18 @@ export function eventFromXml(
   }
   // UserData holds one provider-defined element whose children are the fields.
   for (const wrapper of child(root, 'UserData')?.children ?? []) flattenInto(wrapper, '', data);
-  const kind = sourceKindOf(provider, channel);
-  const time = chooseTime(kind, data, child(system, 'TimeCreated')?.attrs.SystemTime, undefined);
-  const event: WindowsEvent = {
-    platform: 'windows',
+  return buildWindowsEvent({
     provider,
     channel,
     eventId,
     host,
-    ...time,
-    kind,
     data,
+    systemTime: child(system, 'TimeCreated')?.attrs.SystemTime,
+    forwarderTime: undefined,
+    recordId: child(system, 'EventRecordID')?.text.trim(),
+    keywords: child(system, 'Keywords')?.text.trim(),
     origin: { file: where.file, layout: 'wevtutil-xml', byteOffset: where.byteOffset },
-  };
-  const recordId = asInt(child(system, 'EventRecordID')?.text.trim());
-  if (recordId !== undefined) event.recordId = recordId;
-  const keywords = normaliseKeywords(child(system, 'Keywords')?.text.trim());
-  if (keywords !== undefined) event.keywords = keywords;
-  return event;
+  });
 }
 
 type Encoding = 'utf-8' | 'utf-16le' | 'utf-16be';

@@ -11,14 +11,7 @@
  * the computer name is absent.
  */
 import type { Readable } from 'node:stream';
-import {
-  asInt,
-  asText,
-  chooseTime,
-  sourceKindOf,
-  type WindowsEvent,
-  type WindowsRead,
-} from './event.ts';
+import { asInt, asText, buildWindowsEvent, type WindowsEvent, type WindowsRead } from './event.ts';
 import { readJsonLines } from './json-lines.ts';
 
 type Obj = Record<string, unknown>;
@@ -73,22 +66,18 @@ export function normaliseWinlogbeatRecord(
   const data: Record<string, string> = {};
   fieldsUnder(record, 'winlog.event_data', data);
   fieldsUnder(record, 'winlog.user_data', data);
-  const kind = sourceKindOf(provider, channel);
-  const time = chooseTime(kind, data, asText(record['@timestamp']), undefined);
-  const event: WindowsEvent = {
-    platform: 'windows',
+  return buildWindowsEvent({
     provider,
     channel,
     eventId,
     host,
-    ...time,
-    kind,
     data,
+    systemTime: asText(record['@timestamp']),
+    forwarderTime: undefined,
+    recordId: dotted(record, 'winlog.record_id'),
+    keywords: undefined,
     origin: { file: where.file, layout: 'winlogbeat', line: where.line },
-  };
-  const recordId = asInt(dotted(record, 'winlog.record_id'));
-  if (recordId !== undefined) event.recordId = recordId;
-  return event;
+  });
 }
 
 /**
