@@ -104,7 +104,8 @@ test.describe('static matrix', () => {
     browser,
   }) => {
     const [key, differs] = [...disagreements].find(([k]) => k.startsWith('linux/')) ?? [];
-    test.skip(!differs || !key, 'data/evidence/ records no disagreement on Linux');
+    // The committed auditd + LAUREL evidence differs from upstream's Auditd column on Linux.
+    expect(differs, 'data/evidence/ records a disagreement on Linux').toBeTruthy();
     if (!differs || !key) return;
     const context = await browser.newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
@@ -197,7 +198,8 @@ test.describe('matrix island (Linux)', () => {
     const untested = matrixRows(matrix).filter(({ sub }) =>
       Object.values(sub.cells).some((c) => c.status === 'not-tested'),
     );
-    test.skip(untested.length === 0, 'no Linux cell is Not Tested in data/');
+    // Driver Load cannot run on the measuring host, so the measured Linux rows hold Not Tested.
+    expect(untested.length, 'Linux cells that are Not Tested in data/').toBeGreaterThan(0);
     await page.getByText(/^Statuses/).click();
     await page.getByRole('checkbox', { name: 'Not Tested', exact: true }).check();
     await expect(islandTable(page).locator('tbody th[scope="row"]')).toHaveCount(untested.length);
