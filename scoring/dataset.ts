@@ -6,6 +6,11 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { z } from 'zod';
+import {
+  type LocatedAssertion,
+  loadMeasuredAssertions,
+  loadPackageAssertions,
+} from './assertions-files.ts';
 import { type DataIssue, DataValidationError, type Locator, parseData } from './issues.ts';
 import { type ReadText, readJsonFile, readUtf8 } from './json-file.ts';
 import { matrixRows } from './rows.ts';
@@ -57,6 +62,12 @@ export interface Dataset extends CoreData {
   mitre: z.infer<typeof MitreFileSchema>;
   descriptions: DescriptionsFile;
   layout: z.infer<typeof UpstreamLayoutSchema>;
+  /**
+   * Assertions that do not come from upstream: evidence packages'
+   * (`evidence/<package>/assertions.json`) and the measured rows' (`measured/` with their
+   * evidence records). `provenance.ts` builds each cell's provenance from these and the history.
+   */
+  assertions: LocatedAssertion[];
 }
 
 export { matrixRows };
@@ -345,6 +356,16 @@ export async function loadDataset(dir: string, read: ReadText = readUtf8): Promi
       }
     }
   }
+  const assertions: LocatedAssertion[] = [];
+  if (core) {
+    for (const loaded of [
+      await loadPackageAssertions(dir, core.matrices, read),
+      await loadMeasuredAssertions(dir, core.matrices, read),
+    ]) {
+      assertions.push(...loaded.assertions);
+      issues.push(...loaded.issues);
+    }
+  }
   if (core && mitre) {
     const ids = new Set(matrixRows(core.matrices.windows).map((r) => r.sub.id));
     for (const id of Object.keys(mitre.platforms.windows)) {
@@ -368,5 +389,5 @@ export async function loadDataset(dir: string, read: ReadText = readUtf8): Promi
   ) {
     throw new DataValidationError(issues);
   }
-  return { ...core, provenance, corrections, history, mitre, descriptions, layout };
+  return { ...core, provenance, corrections, history, mitre, descriptions, layout, assertions };
 }

@@ -11,7 +11,13 @@
  * `data/evidence/<package>/assertions.json`, measured rows in `data/measured/`.
  */
 import { z } from 'zod';
-import { PlatformIdSchema, SlugSchema, StatusIdSchema } from './schema.ts';
+import {
+  ChangeKindSchema,
+  ContributorClassSchema,
+  PlatformIdSchema,
+  SlugSchema,
+  StatusIdSchema,
+} from './schema.ts';
 
 export const BASES = ['claimed', 'evidence', 'measured'] as const;
 export const BasisSchema = z.enum(BASES);
@@ -20,22 +26,8 @@ export type Basis = z.infer<typeof BasisSchema>;
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
 const Text = z.string().min(1);
 
-/**
- * The kind of change a claim made, from upstream's change ledger (`change_kind`):
- * `baseline` when a vendor or a row was first filled in, `upgrade`/`downgrade` of coverage,
- * `clarification` (same status, new wording), `rename` (the row or vendor was renamed).
- */
-export const ChangeKindSchema = z.enum([
-  'baseline',
-  'upgrade',
-  'downgrade',
-  'clarification',
-  'rename',
-  'unknown',
-]);
-
-/** How upstream's ledger classes a contributor; `maintainer` and `bot` from its stats_config.yml. */
-export const ContributorClassSchema = z.enum(['external', 'maintainer', 'bot', 'unknown']);
+/** Re-exported from `schema.ts`, where the history's ledger fields use them too. */
+export { ChangeKindSchema, ContributorClassSchema };
 
 /** Who ran a test, as the tester declares it (CI for the rows the project measures itself). */
 export const AffiliationSchema = z.enum(['independent', 'vendor', 'maintainer', 'ci']);
@@ -69,47 +61,62 @@ export const ClaimedAssertionSchema = z.strictObject({
 });
 export type ClaimedAssertion = z.infer<typeof ClaimedAssertionSchema>;
 
-export const EvidenceAssertionSchema = z.strictObject({
-  basis: z.enum(['evidence', 'measured']),
-  ...Common,
-  /**
-   * `generator-run`: a capture matched against a generator manifest (strict verdicts).
-   * `sample-events`: events without a manifest (a pull request's tables, a Windows export): they
-   * show which fields exist, have no time window of a test, and never make a strict Yes alone.
-   */
-  kind: z.enum(['generator-run', 'sample-events']),
-  /** The evidence tool's verdict (generator runs) or `fields-shown` (sample events). */
-  verdict: z.enum(['observed', 'partially', 'not-observed', 'not-testable', 'fields-shown']),
-  product: z.strictObject({
-    vendor: SlugSchema,
-    name: Text,
-    version: Text.optional(),
-    build: Text.optional(),
-  }),
-  /** The sensor's identity as the capture states it (ECS agent.type / agent.version). */
-  sensor: z.strictObject({
-    type: Text.optional(),
-    version: Text.optional(),
-    /** `known`: the type maps to this product; `unknown`: not a type the project knows; `absent`: the capture has none. */
-    identity: z.enum(['known', 'unknown', 'absent']),
-  }),
-  /** What is known of the host: OS, kernel, architecture (never its name). */
-  host: z.strictObject({ os: Text.optional(), kernel: Text.optional(), arch: Text.optional() }),
-  /** Non-default settings the result needed, as data. */
-  settings: z.array(z.strictObject({ setting: Text, subCategories: z.array(SlugSchema) })),
-  policy: z.strictObject({ name: Text, sha256: sha256.optional() }).optional(),
-  /** The capture's time window in UTC; absent for sample events (they have none). */
-  window: z.strictObject({ start: z.iso.datetime(), end: z.iso.datetime() }).optional(),
-  tester: z.strictObject({ handle: Text, affiliation: AffiliationSchema }),
-  evidence: z.strictObject({
-    /** The evidence record inside data/, e.g. "evidence/elastic-linux-pr199/record.json#file-size". */
-    record: Text,
-    manifestSha256: sha256.optional(),
-    captureSha256: sha256,
-    /** The capture file inside data/, for a link. */
-    capture: Text.optional(),
-  }),
-});
+export const EvidenceAssertionSchema = z
+  .strictObject({
+    basis: z.enum(['evidence', 'measured']),
+    ...Common,
+    /**
+     * `generator-run`: a capture matched against a generator manifest (strict verdicts).
+     * `sample-events`: events without a manifest (a pull request's tables, a Windows export): they
+     * show which fields exist, have no time window of a test, and never make a strict Yes alone.
+     */
+    kind: z.enum(['generator-run', 'sample-events']),
+    /** The evidence tool's verdict (generator runs) or `fields-shown` (sample events). */
+    verdict: z.enum(['observed', 'partially', 'not-observed', 'not-testable', 'fields-shown']),
+    product: z.strictObject({
+      vendor: SlugSchema,
+      name: Text,
+      version: Text.optional(),
+      build: Text.optional(),
+    }),
+    /** The sensor's identity as the capture states it (ECS agent.type / agent.version). */
+    sensor: z.strictObject({
+      type: Text.optional(),
+      version: Text.optional(),
+      /** `known`: the type maps to this product; `unknown`: not a type the project knows; `absent`: the capture has none. */
+      identity: z.enum(['known', 'unknown', 'absent']),
+    }),
+    /** What is known of the host: OS, kernel, architecture (never its name). */
+    host: z.strictObject({ os: Text.optional(), kernel: Text.optional(), arch: Text.optional() }),
+    /** Non-default settings the result needed, as data. */
+    settings: z.array(z.strictObject({ setting: Text, subCategories: z.array(SlugSchema) })),
+    policy: z.strictObject({ name: Text, sha256: sha256.optional() }).optional(),
+    /**
+     * The capture's time window in UTC; absent for sample events (they have none). `end` is absent
+     * when the record states only when the capture began (the measured rows' `capturedAt`).
+     */
+    window: z
+      .strictObject({ start: z.iso.datetime(), end: z.iso.datetime().optional() })
+      .optional(),
+    tester: z.strictObject({ handle: Text, affiliation: AffiliationSchema }),
+    evidence: z.strictObject({
+      /** The evidence record inside data/, e.g. "evidence/elastic-linux-pr199/record.json#file-size". */
+      record: Text,
+      manifestSha256: sha256.optional(),
+      /** Required for a capture without a manifest (sample events); optional beside a manifest. */
+      captureSha256: sha256.optional(),
+      /** The capture file inside data/, for a link. */
+      capture: Text.optional(),
+    }),
+  })
+  .refine(
+    (a) => a.evidence.manifestSha256 !== undefined || a.evidence.captureSha256 !== undefined,
+    {
+      path: ['evidence'],
+      message:
+        'an evidence or measured assertion needs manifestSha256 or, without a manifest, captureSha256',
+    },
+  );
 export type EvidenceAssertion = z.infer<typeof EvidenceAssertionSchema>;
 
 export const AssertionSchema = z.discriminatedUnion('basis', [

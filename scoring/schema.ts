@@ -225,6 +225,45 @@ export const ProvenanceSchema = z.strictObject({
 });
 export type Provenance = z.infer<typeof ProvenanceSchema>;
 
+/**
+ * The kind of change a claim made, from upstream's change ledger (`change_kind`):
+ * `baseline` when a vendor or a row was first filled in, `upgrade`/`downgrade` of coverage,
+ * `clarification` (same status, new wording), `rename` (the row or vendor was renamed),
+ * `unknown` when no ledger row describes the change or the ledger's kind is none of these.
+ */
+export const ChangeKindSchema = z.enum([
+  'baseline',
+  'upgrade',
+  'downgrade',
+  'clarification',
+  'rename',
+  'unknown',
+]);
+export type ChangeKind = z.infer<typeof ChangeKindSchema>;
+
+/** How upstream's ledger classes a contributor; `maintainer` and `bot` from its stats_config.yml. */
+export const ContributorClassSchema = z.enum(['external', 'maintainer', 'bot', 'unknown']);
+export type ContributorClass = z.infer<typeof ContributorClassSchema>;
+
+/**
+ * What upstream's change ledger (`telemetry_change_events.csv`) adds to a history entry it
+ * describes. Written by `npm run data:import`, so re-importing upstream regenerates it.
+ */
+export const HistoryLedgerSchema = z.strictObject({
+  change: ChangeKindSchema,
+  /** The contributor's GitHub login, when the ledger names one. */
+  contributor: NonBlankText.optional(),
+  contributorClass: ContributorClassSchema,
+  /**
+   * The pull request the ledger ties the change to. For a pull request merged with a merge
+   * commit the history records the branch's own commit (and no PR); the ledger names it.
+   */
+  pr: z.number().int().positive().optional(),
+  /** Only where a source states it (stats_config.yml's vendor_affiliations); never inferred. */
+  affiliation: NonBlankText.optional(),
+});
+export type HistoryLedger = z.infer<typeof HistoryLedgerSchema>;
+
 /** One cell change in upstream's git history (`data/history.json`). */
 export const HistoryEntrySchema = z.strictObject({
   date: z.iso.datetime({ offset: true }),
@@ -239,6 +278,12 @@ export const HistoryEntrySchema = z.strictObject({
   /** `null`: the cell did not exist before (old) or was removed (new). */
   old: StatusIdSchema.nullable(),
   new: StatusIdSchema.nullable(),
+  /**
+   * The cell this entry belongs to today when the row or vendor has been renamed since (the
+   * entry keeps the names of its time): `BIT JOBS Activity` → `bits-jobs-activity`.
+   */
+  current: z.strictObject({ subCategoryId: SlugSchema, vendorId: SlugSchema }).optional(),
+  ledger: HistoryLedgerSchema.optional(),
 });
 export type HistoryEntry = z.infer<typeof HistoryEntrySchema>;
 
