@@ -1,9 +1,10 @@
 /**
  * auditd + LAUREL as a sensor for one capture, without touching the host's audit setup: auditd
  * runs in the foreground with its own config directory (log file and plugin dir in a temp dir),
- * LAUREL writes JSONL into that temp dir, the project's rules are loaded for the capture only,
- * and afterwards the rules are deleted and the kernel's audit settings (enabled, backlog limit,
- * backlog wait time) are put back as they were.
+ * LAUREL writes JSONL into that temp dir and auditd its own log beside it (what an administrator
+ * without LAUREL has), the project's rules are loaded for the capture only, and afterwards the
+ * rules are deleted and the kernel's audit settings (enabled, backlog limit, backlog wait time)
+ * are put back as they were.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import {
@@ -118,6 +119,12 @@ export function auditdUnavailable(checkInUse = true): string | undefined {
   return undefined;
 }
 
+/** An auditd session: LAUREL's JSONL is the capture, auditd's own log of the same run beside it. */
+export interface AuditdSession extends SensorSession {
+  /** auditd's own `audit.log` (log_format as on the host), complete once `stop()` returned. */
+  rawLog: string;
+}
+
 function waitFor(check: () => boolean, ms: number, what: string): Promise<void> {
   const deadline = Date.now() + ms;
   return new Promise((resolve, reject) => {
@@ -139,7 +146,7 @@ export async function startAuditd(
   dir: string,
   log: (line: string) => void,
   options: { rules?: boolean } = {},
-): Promise<SensorSession> {
+): Promise<AuditdSession> {
   if (process.getuid?.() !== 0) throw new Error('auditd + LAUREL cannot run: auditd needs root.');
   const unlock = await lockAudit();
   try {
@@ -155,7 +162,7 @@ async function startLocked(
   log: (line: string) => void,
   unlock: () => void,
   withRules: boolean,
-): Promise<SensorSession> {
+): Promise<AuditdSession> {
   const why = auditdUnavailable();
   if (why !== undefined) throw new Error(`auditd + LAUREL cannot run: ${why}`);
   const before = auditStatus();
@@ -168,10 +175,14 @@ async function startLocked(
   chmodSync(dir, 0o755);
   const laurelUser = execFileSync('id', ['-u', '_laurel'], { encoding: 'utf8' }).trim();
   chownSync(laurelDir, Number(laurelUser), -1);
+  const rawLog = join(confDir, 'audit.log');
   const conf = readFileSync(HOST_AUDITD_CONF, 'utf8')
-    .replace(/^log_file\s*=.*$/m, `log_file = ${join(confDir, 'audit.log')}`)
+    .replace(/^log_file\s*=.*$/m, `log_file = ${rawLog}`)
     .replace(/^plugin_dir\s*=.*$/m, `plugin_dir = ${pluginDir}`)
-    .replace(/^write_logs\s*=.*$/m, 'write_logs = no')
+    // auditd's own log of the same capture, in the host's log_format (Debian: ENRICHED), so the
+    // raw reader can be checked against LAUREL on one run. One file: a rotation would split it.
+    .replace(/^write_logs\s*=.*$/m, 'write_logs = yes')
+    .replace(/^max_log_file_action\s*=.*$/m, 'max_log_file_action = IGNORE')
     // The plugin queue must hold a burst: the generators make thousands of events in seconds,
     // and an overflow silently drops events before LAUREL sees them.
     .replace(/^q_depth\s*=.*$/m, 'q_depth = 65536')
@@ -205,7 +216,9 @@ async function startLocked(
     join(pluginDir, 'laurel.conf'),
     `active = yes\ndirection = out\ntype = always\nformat = string\npath = ${LAUREL}\nargs = --config ${laurelConf}\n`,
   );
-  log(`auditd: starting ${AUDITD} -n -c ${confDir} with LAUREL (${laurelDir})`);
+  log(
+    `auditd: starting ${AUDITD} -n -c ${confDir} with LAUREL (${laurelDir}), its own log in ${rawLog}`,
+  );
   const child: ChildProcess = spawn(AUDITD, ['-n', '-c', confDir], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -284,6 +297,7 @@ async function startLocked(
     pid: child.pid ?? 0,
     executable: AUDITD,
     capture: join(laurelDir, 'audit.log'),
+    rawLog,
     tools: { auditd: packageVersion('auditd'), laurel: packageVersion('laurel') },
     stop,
   };
