@@ -5,6 +5,7 @@
  */
 
 import { posix } from 'node:path';
+import { textFromBytes, unescapeBytes } from './auditd-raw/decode.ts';
 import type { Doc } from './readers/fields.ts';
 import { getField } from './readers/fields.ts';
 import type { FactName, FactSource } from './rules.schema.ts';
@@ -149,20 +150,13 @@ const OUTCOMES: Record<string, string> = {
   false: 'failure',
 };
 
-/** LAUREL's escaping: %XX for bytes outside printable ASCII, decoded as UTF-8. */
+/**
+ * LAUREL's escaping: %XX for bytes outside printable ASCII. The bytes are read as UTF-8, keeping
+ * any that are not as lone surrogates (`textFromBytes`), so a file name that is not UTF-8 equals
+ * the manifest's name for it byte for byte instead of collapsing to U+FFFD.
+ */
 function percentDecode(s: string): string {
-  if (!s.includes('%')) return s;
-  const bytes: number[] = [];
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 37 && /^[0-9a-fA-F]{2}$/.test(s.slice(i + 1, i + 3))) {
-      bytes.push(Number.parseInt(s.slice(i + 1, i + 3), 16));
-      i += 2;
-    } else {
-      bytes.push(...Buffer.from(s[i] ?? '', 'utf8'));
-    }
-  }
-  return Buffer.from(bytes).toString('utf8');
+  return s.includes('%') ? textFromBytes(unescapeBytes(s)) : s;
 }
 
 function decodeAll(v: unknown): unknown {

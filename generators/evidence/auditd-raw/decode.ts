@@ -73,7 +73,6 @@ export function escapeBytes(bytes: Uint8Array): string {
 /**
  * LAUREL's escaped text → the exact bytes (a `%` not followed by two hex digits stays literal).
  * @example unescapeBytes('run-%ff%fe') // <Buffer 72 75 6e 2d ff fe>
- * @internal the inverse of the escaping, so tests prove it loses no byte.
  */
 export function unescapeBytes(text: string): Buffer {
   const parts: Buffer[] = [];
@@ -89,6 +88,50 @@ export function unescapeBytes(text: string): Buffer {
   if (run !== '') parts.push(Buffer.from(run, 'utf8'));
   return Buffer.concat(parts);
 }
+
+/**
+ * Bytes → a JS string that keeps every byte (PEP 383's "surrogateescape", as Python's
+ * `os.fsdecode`): well-formed UTF-8 is text, each other byte `b` the lone surrogate U+DC00+b,
+ * which no UTF-8 text decodes to. This is how a name that is not UTF-8 is compared with a
+ * manifest and written into JSON (`JSON.stringify` shows it as `"\udcff"`).
+ * @example textFromBytes(Buffer.from([0x72, 0xff])) // 'r\udcff'
+ */
+export function textFromBytes(bytes: Uint8Array): string {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  let out = '';
+  let start = 0;
+  for (let i = 0; i < buf.length; i++) {
+    const b = buf[i] as number;
+    if (b < 0x80) continue;
+    const n = utf8Length(buf, i);
+    if (n > 0) {
+      i += n - 1;
+      continue;
+    }
+    out += buf.toString('utf8', start, i) + String.fromCharCode(0xdc00 + b);
+    start = i + 1;
+  }
+  return out + buf.toString('utf8', start);
+}
+
+/**
+ * The inverse of `textFromBytes`: the exact bytes of a surrogate-escaped string.
+ * @example bytesFromText('r\udcff') // <Buffer 72 ff>
+ */
+export function bytesFromText(text: string): Buffer {
+  const parts: Buffer[] = [];
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0xdc80 || c > 0xdcff || (i > 0 && isHighSurrogate(text.charCodeAt(i - 1)))) continue;
+    parts.push(Buffer.from(text.slice(start, i), 'utf8'), Buffer.from([c - 0xdc00]));
+    start = i + 1;
+  }
+  parts.push(Buffer.from(text.slice(start), 'utf8'));
+  return Buffer.concat(parts);
+}
+
+const isHighSurrogate = (c: number) => c >= 0xd800 && c <= 0xdbff;
 
 /**
  * An "untrusted string" field's bytes: `"quoted"` text (read as latin1, so one char per byte),
