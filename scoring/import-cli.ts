@@ -2,6 +2,27 @@
 import { resolve } from 'node:path';
 import { type CliSpec, EXIT, printIssues, runCli, stringFlag } from '../scripts/lib/cli-kit.ts';
 import { importUpstream, writeProjectFiles } from './upstream/import.ts';
+import { JOIN_OUTCOMES, type LedgerJoinReport } from './upstream/ledger.ts';
+
+/** The ledger join in figures: every row counted under its outcome, the unjoined ones listed. */
+function ledgerSummary(report: LedgerJoinReport | undefined): string {
+  if (!report)
+    return '\nNo change ledger in the folder: history entries carry no contributor or change kind.\n';
+  const percent = (n: number) => `${((100 * n) / Math.max(1, report.rows)).toFixed(1)} %`;
+  const lines = [
+    `\nChange ledger: ${report.joined} of ${report.rows} rows joined to a history entry (${percent(report.joined)}); every row accounted for:`,
+    ...Object.entries(report.outcomes).map(
+      ([outcome, n]) =>
+        `  ${String(n).padStart(5)}  ${JOIN_OUTCOMES[outcome as keyof typeof JOIN_OUTCOMES]}`,
+    ),
+    `  ${report.enriched} history entries carry ledger fields; ${report.renamed} written under an earlier name point at today's cell.`,
+    ...report.unexplained.map(
+      ({ line, row }) =>
+        `  unjoined: line ${line}, ${row.platform} "${row.sub_category}", vendor "${row.vendor_display_name}", commit ${row.commit_sha.slice(0, 8)}: ${row.old_status || '(none)'} → ${row.new_status || '(none)'} (${row.change_kind}).`,
+    ),
+  ];
+  return `${lines.join('\n')}\n`;
+}
 
 const spec = {
   name: 'data:import',
@@ -65,6 +86,7 @@ const code = await runCli(spec, process.argv.slice(2), async (cli, io) => {
     );
     return EXIT.checksFailed;
   }
+  io.stderr(ledgerSummary(result.ledger));
   const applied = result.outcomes.filter((o) => o.applied).length;
   const counts = Object.values(result.files.matrices).map(
     (m) =>

@@ -13,11 +13,58 @@ import { type StatusCatalog, statusCatalog, upstreamStatuses } from '../statuses
 import { readUpstream, type UpstreamBundle } from './bundle.ts';
 import { convertUpstream, type ProjectFiles, type UpstreamOrigin } from './convert.ts';
 import { applyCorrections, type CorrectionOutcome } from './corrections.ts';
+import {
+  joinLedger,
+  LEDGER_FILE,
+  type LedgerJoinReport,
+  parseLedger,
+  STATS_CONFIG_FILE,
+  type UpstreamLedger,
+} from './ledger.ts';
 import { reasonlessKey, validateUpstream } from './validate.ts';
 
 export type ImportResult =
-  | { ok: true; files: ProjectFiles; outcomes: CorrectionOutcome[] }
+  | {
+      ok: true;
+      files: ProjectFiles;
+      outcomes: CorrectionOutcome[];
+      /** How upstream's change ledger joined the history; absent when the folder has no ledger. */
+      ledger?: LedgerJoinReport;
+    }
   | { ok: false; issues: DataIssue[]; outcomes: CorrectionOutcome[] };
+
+/**
+ * Reads upstream's change ledger and its configuration. Both absent: an older upstream folder,
+ * the import goes on without ledger fields. One without the other is a problem.
+ */
+async function readLedger(
+  from: string,
+  read: ReadText,
+): Promise<{ ledger?: UpstreamLedger; issues: DataIssue[] }> {
+  const files = { csv: join(from, LEDGER_FILE), yaml: join(from, STATS_CONFIG_FILE) };
+  const texts = await Promise.all(
+    [files.csv, files.yaml].map((f) =>
+      read(f).then(
+        (t) => t,
+        () => undefined,
+      ),
+    ),
+  );
+  const [csv, yaml] = texts;
+  if (csv === undefined && yaml === undefined) return { issues: [] };
+  if (csv === undefined || yaml === undefined) {
+    const missing = csv === undefined ? files.csv : files.yaml;
+    return {
+      issues: [
+        {
+          file: missing,
+          message: `the file does not exist but ${csv === undefined ? STATS_CONFIG_FILE : LEDGER_FILE} does; the ledger needs both.`,
+        },
+      ],
+    };
+  }
+  return parseLedger(csv, yaml, files);
+}
 
 /** Reads the statuses and corrections the import judges upstream by (both maintained in data/). */
 export async function loadImportRules(dataDir: string, read: ReadText = readUtf8) {
@@ -116,6 +163,20 @@ export async function importUpstream(options: {
   }
   const applied = outcomes.filter((o) => o.applied !== undefined).map((o) => o.correction.id);
   const files = convertUpstream(corrected, all, { commit, date }, applied);
+  const ledgerRead = await readLedger(options.from, read);
+  if (ledgerRead.issues.length > 0) return { ok: false, issues: ledgerRead.issues, outcomes };
+  let ledger: LedgerJoinReport | undefined;
+  if (ledgerRead.ledger) {
+    const joined = joinLedger(
+      files.history.entries,
+      ledgerRead.ledger,
+      statuses,
+      rules.corrections,
+      files.matrices,
+    );
+    files.history = { ...files.history, entries: joined.entries };
+    ledger = joined.report;
+  }
   // The converted files must satisfy the same rules as hand-edited data.
   const after: DataIssue[] = [];
   for (const platform of PLATFORM_IDS) {
@@ -129,7 +190,7 @@ export async function importUpstream(options: {
     );
   }
   if (after.length > 0) return { ok: false, issues: after, outcomes };
-  return { ok: true, files, outcomes };
+  return { ok: true, files, outcomes, ...(ledger ? { ledger } : {}) };
 }
 
 /** Serialises one JSON document the way data/ is committed: 2-space indent, final newline. */
