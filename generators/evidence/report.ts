@@ -5,6 +5,7 @@
  */
 import { basename } from 'node:path';
 import type { StatusCatalog } from '../../scoring/statuses.ts';
+import { showBytes } from './auditd-raw/decode.ts';
 import type { EvidenceRun } from './evidence.ts';
 import type { EvidenceFile } from './evidence-file.schema.ts';
 import type { CaptureStats, ClassCount } from './matcher.ts';
@@ -94,7 +95,8 @@ export function renderMarkdown(run: EvidenceRun): string {
       out.push('</details>');
     }
   }
-  return `${out.join('\n')}\n`;
+  // A name that is not UTF-8 (a lone surrogate in a reason) is shown as \xff, never lost.
+  return `${showBytes(out.join('\n'))}\n`;
 }
 
 export interface ClassifyReport {

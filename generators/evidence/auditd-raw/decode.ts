@@ -134,6 +134,19 @@ export function bytesFromText(text: string): Buffer {
 const isHighSurrogate = (c: number) => c >= 0xd800 && c <= 0xdbff;
 
 /**
+ * A surrogate-escaped string for people: each byte that is not UTF-8 as `\xff`, the way Python
+ * and the shell's `$'…'` quoting write it (a lone surrogate written to a UTF-8 file would become
+ * U+FFFD, losing the byte).
+ * @example showBytes('run-\udcff\udcfe') // 'run-\\xff\\xfe'
+ */
+export function showBytes(text: string): string {
+  return text.replace(
+    /(?<![\ud800-\udbff])[\udc80-\udcff]/g,
+    (c) => `\\x${(c.charCodeAt(0) - 0xdc00).toString(16)}`,
+  );
+}
+
+/**
  * An "untrusted string" field's bytes: `"quoted"` text (read as latin1, so one char per byte),
  * hex-encoded text, or null for `(null)` / an empty value.
  */

@@ -6,7 +6,11 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { bytesFromText, textFromBytes } from '../../../generators/evidence/auditd-raw/decode.ts';
+import {
+  bytesFromText,
+  showBytes,
+  textFromBytes,
+} from '../../../generators/evidence/auditd-raw/decode.ts';
 
 const CASES = [
   Buffer.from('run-'),
@@ -51,5 +55,17 @@ describe('textFromBytes and bytesFromText', () => {
   it('leave well-formed UTF-8 unchanged, including astral characters', () => {
     expect(textFromBytes(Buffer.from('é😀%'))).toBe('é😀%');
     expect(bytesFromText('é😀%')).toEqual(Buffer.from('é😀%'));
+  });
+
+  it('show each byte that is not UTF-8 as \\xff, as Python’s repr of the bytes does', () => {
+    const bytes = Buffer.from('run-\xff\xfe', 'latin1');
+    const python = execFileSync(
+      'python3',
+      ['-c', 'import sys; print(repr(bytes.fromhex(sys.argv[1]))[2:-1])', bytes.toString('hex')],
+      { encoding: 'utf8' },
+    ).trim();
+    expect(showBytes(textFromBytes(bytes))).toBe(python);
+    // A surrogate pair is a character, not two bytes.
+    expect(showBytes('📿 \udcff')).toBe('📿 \\xff');
   });
 });
