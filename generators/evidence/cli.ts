@@ -3,9 +3,10 @@
  * `npm run evidence -- classify`: what a capture shows telemetry for, without a manifest.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { loadCoreData, matrixRows } from '../../scoring/dataset.ts';
 import { DataValidationError } from '../../scoring/issues.ts';
+import { type Affiliation, AffiliationSchema } from '../../scoring/provenance.schema.ts';
 import { slugify } from '../../scoring/slug.ts';
 import {
   type CliIo,
@@ -18,19 +19,23 @@ import {
   UsageError,
 } from '../../scripts/lib/cli-kit.ts';
 import { DATA_DIR, loadManifest, runEvidence } from './evidence.ts';
+import { IdentityError } from './identity.ts';
 import { matchCaptures } from './matcher.ts';
+import { createPackage, PackageError } from './package.ts';
 import { matrixPatch, measuredRow } from './patch.ts';
 import { INPUT_FORMATS, type InputFormat } from './readers/capture.ts';
 import { renderClassify, renderMarkdown } from './report.ts';
 import { loadRuleSets } from './rules.ts';
+import { describeReport } from './sanitize.ts';
+import { SanitizeError } from './sanitize-capture.ts';
 import { capturesPlatform, windowsClassifyCommand } from './windows/command.ts';
 
 const spec = {
   name: 'evidence',
   usage:
-    'npm run evidence -- --manifest <m.json> --events <capture> [--events <capture>...] [--vendor <name>] [--product-version <x.y>] [--format md|json] [--out <file>] [--patch <file>] [--input-format ecs|laurel|csv] [--skew <seconds>] [--setting <ids=setting>...]\n       npm run evidence -- classify --events <capture> [--events <capture>...] [--json] [--input-format ecs|laurel|csv]',
+    'npm run evidence -- --manifest <m.json> --events <capture> [--events <capture>...] [--vendor <name>] [--product-version <x.y>] [--format md|json] [--out <file>] [--patch <file>] [--input-format ecs|laurel|csv] [--skew <seconds>] [--setting <ids=setting>...]\n       npm run evidence -- classify --events <capture> [--events <capture>...] [--json] [--input-format ecs|laurel|csv]\n       npm run evidence -- package --events <capture> [--manifest <m.json>...] --vendor <name> --tester <handle> [--affiliation independent|vendor|maintainer|ci] [--platform linux|windows] [--product-version <x.y>] [--build <b>] [--version-for <ids=version>...] [--setting <ids=setting>...] [--policy <name[=file]>] [--cells <ids>] [--notice <file>...] [--pr <url>] [--note <text>] [--id <folder>] [--out <dir>]',
   summary:
-    "Matches a generator manifest against an EDR's captured events and proposes a status per Linux sub-category with the events that prove it; `classify` lists what a capture shows telemetry for.",
+    "Matches a generator manifest against an EDR's captured events and proposes a status per Linux sub-category with the events that prove it; `classify` lists what a capture shows telemetry for; `package` writes a sanitised evidence package under data/evidence/ for a pull request.",
   allowPositionals: true,
   flags: {
     manifest: {
@@ -65,8 +70,9 @@ const spec = {
     },
     out: {
       type: 'string',
-      value: '<file>',
-      description: 'Write the output to this file instead of stdout.',
+      value: '<file|dir>',
+      description:
+        'Write the output to this file instead of stdout; package: the folder packages go in (default data/evidence).',
     },
     patch: {
       type: 'string',
@@ -93,6 +99,62 @@ const spec = {
         'Sub-categories (comma-separated ids) that needed a non-default product setting, and the setting: observed cells then propose via-enabling-telemetry.',
     },
     json: { type: 'boolean', description: 'classify: print JSON instead of a table.' },
+    platform: {
+      type: 'string',
+      value: '<linux|windows>',
+      description: 'package: the platform, when detection from the capture is not wanted.',
+    },
+    build: { type: 'string', value: '<build>', description: 'package: the product build.' },
+    'version-for': {
+      type: 'string',
+      value: '<ids=version>',
+      multiple: true,
+      description:
+        'package: a product version for some sub-categories (comma-separated ids), e.g. "memory-backed-file-creation=9.1.4+".',
+    },
+    policy: {
+      type: 'string',
+      value: '<name[=file]>',
+      description: "package: the product policy's name, and its file to record its SHA-256.",
+    },
+    tester: {
+      type: 'string',
+      value: '<handle>',
+      description: "package: who ran the test (the tester's GitHub handle).",
+    },
+    affiliation: {
+      type: 'string',
+      value: '<independent|vendor|maintainer|ci>',
+      description:
+        "package: the tester's affiliation, as the tester states it; leave it out when unknown.",
+    },
+    cells: {
+      type: 'string',
+      value: '<ids>',
+      description:
+        'package: only these sub-categories (comma-separated ids) get an assertion; default every one the capture speaks to.',
+    },
+    notice: {
+      type: 'string',
+      value: '<file>',
+      multiple: true,
+      description: 'package: a licence notice the capture came with, copied into the package.',
+    },
+    pr: {
+      type: 'string',
+      value: '<url>',
+      description: 'package: the pull request that first published the evidence.',
+    },
+    note: {
+      type: 'string',
+      value: '<text>',
+      description: "package: one sentence on the evidence's origin.",
+    },
+    id: {
+      type: 'string',
+      value: '<folder>',
+      description: 'package: the folder name under --out (default <vendor>-<platform>-<date>).',
+    },
     data: {
       type: 'string',
       value: '<dir>',
@@ -105,8 +167,10 @@ const spec = {
     '  npm run evidence -- --manifest m.json --events defend.ndjson.gz --vendor "Elastic" --product-version 9.3.0 --patch elastic.patch.json',
     '  npm run evidence -- --manifest m.json --events defend.ndjson --setting "file-entropy,file-header-bytes,file-size=linux.advanced.events.populate_file_data: true"',
     '  npm run evidence -- classify --events export.csv',
+    '  npm run evidence -- package --manifest m.json --events defend.ndjson.gz --vendor Elastic --product-version 9.3.0 --tester octocat --affiliation independent',
+    '  npm run evidence -- package --events sysmon.ndjson.gz --vendor sysmon --product-version 15.0 --tester octocat --notice LICENSE.OTRF',
     'Statuses: observed → yes, partially → partially (with the reason), not observed → no, not testable here → not-tested.',
-    'Exit codes: 0 done, 1 bad input (manifest, capture, data) or nothing in the capture matched the manifest, 2 bad usage.',
+    'Exit codes: 0 done, 1 bad input (manifest, capture, data), a capture made by another product, or nothing in the capture matched the manifest, 2 bad usage.',
   ],
 } satisfies CliSpec;
 
@@ -177,17 +241,126 @@ async function classify(
   return EXIT.ok;
 }
 
+/**
+ * `<ids>=<value>` flags (--setting, --version-for): comma-separated sub-category ids, each known
+ * when `known` is given.
+ */
+function idsEqualsValue(
+  entries: readonly string[],
+  flag: string,
+  known: ReadonlySet<string> | undefined,
+): { ids: string[]; value: string }[] {
+  return entries.map((entry) => {
+    const eq = entry.indexOf('=');
+    const ids =
+      eq > 0
+        ? entry
+            .slice(0, eq)
+            .split(',')
+            .map((s) => s.trim())
+        : [];
+    const value = eq > 0 ? entry.slice(eq + 1).trim() : '';
+    const unknown = known === undefined ? [] : ids.filter((id) => !known.has(id));
+    if (ids.length === 0 || value === '' || unknown.length > 0) {
+      throw new UsageError(
+        `${flag} takes "<sub-category ids>=<value>", e.g. "file-entropy,file-size=populate_file_data: true"${unknown.length > 0 ? `; unknown ids: ${unknown.join(', ')}` : ''}.`,
+      );
+    }
+    return { ids, value };
+  });
+}
+
+async function packageCommand(cli: ParsedCli, io: CliIo, dataDir: string): Promise<number> {
+  const captures = list(cli, 'events');
+  if (captures.length === 0) throw new UsageError('package needs at least one --events <capture>.');
+  const vendor = stringFlag(cli, 'vendor');
+  if (vendor === undefined || vendor === 'Unnamed EDR')
+    throw new UsageError('package needs --vendor <name>: the product the capture is evidence for.');
+  const handle = stringFlag(cli, 'tester');
+  if (handle === undefined)
+    throw new UsageError('package needs --tester <handle>: who ran the test (a GitHub handle).');
+  const affiliation = stringFlag(cli, 'affiliation', AffiliationSchema.options);
+  const platform = stringFlag(cli, 'platform', ['linux', 'windows']) as
+    | 'linux'
+    | 'windows'
+    | undefined;
+  const policyFlag = stringFlag(cli, 'policy');
+  const eq = policyFlag?.indexOf('=') ?? -1;
+  const policy =
+    policyFlag === undefined
+      ? undefined
+      : eq > 0
+        ? { name: policyFlag.slice(0, eq), file: policyFlag.slice(eq + 1) }
+        : { name: policyFlag };
+  const settings = idsEqualsValue(list(cli, 'setting'), '--setting', undefined).map((s) => ({
+    setting: s.value,
+    subCategories: s.ids,
+  }));
+  const cellVersions: Record<string, string> = {};
+  for (const { ids, value } of idsEqualsValue(list(cli, 'version-for'), '--version-for', undefined))
+    for (const id of ids) cellVersions[id] = value;
+  const pr = stringFlag(cli, 'pr');
+  const note = stringFlag(cli, 'note');
+  const cells = stringFlag(cli, 'cells');
+  const started = Date.now();
+  const result = await createPackage({
+    captures,
+    manifests: list(cli, 'manifest'),
+    notices: list(cli, 'notice'),
+    vendor,
+    platform,
+    productVersion: stringFlag(cli, 'product-version'),
+    build: stringFlag(cli, 'build'),
+    cellVersions,
+    settings,
+    policy,
+    cells: cells === undefined ? [] : cells.split(',').map((c) => c.trim()),
+    tester: {
+      handle,
+      ...(affiliation === undefined ? {} : { affiliation: affiliation as Affiliation }),
+    },
+    ...(pr === undefined && note === undefined
+      ? {}
+      : {
+          source: { ...(pr === undefined ? {} : { pr }), ...(note === undefined ? {} : { note }) },
+        }),
+    id: stringFlag(cli, 'id'),
+    root: resolve(stringFlag(cli, 'out') ?? join(dataDir, 'evidence')),
+    dataDir,
+    onProgress: (m) => io.stderr(`${m}\n`),
+  });
+  io.stdout(result.body);
+  const statuses = Object.values(result.assertions.cells).reduce<Record<string, number>>((a, c) => {
+    a[c.status] = (a[c.status] ?? 0) + 1;
+    return a;
+  }, {});
+  io.stderr(
+    `Wrote ${result.dir} in ${((Date.now() - started) / 1000).toFixed(1)} s: ${Object.keys(result.assertions.cells).length} assertion(s) (${Object.entries(
+      statuses,
+    )
+      .map(([k, n]) => `${n} ${k}`)
+      .join(
+        ', ',
+      )}); sanitised: ${describeReport(result.record.sanitising)}. Paste PULL_REQUEST.md into the pull request and run npm run evidence:verify.\n`,
+  );
+  return EXIT.ok;
+}
+
 const code = await runCli(spec, process.argv.slice(2), async (cli, io) => {
   const [command, ...rest] = cli.positionals;
-  if (rest.length > 0 || (command !== undefined && command !== 'classify')) {
+  if (
+    rest.length > 0 ||
+    (command !== undefined && command !== 'classify' && command !== 'package')
+  ) {
     throw new UsageError(
-      `Unknown command "${cli.positionals.join(' ')}"; the only command is classify.`,
+      `Unknown command "${cli.positionals.join(' ')}"; the commands are classify and package.`,
     );
   }
   const inputFormat = stringFlag(cli, 'input-format', INPUT_FORMATS) as InputFormat | undefined;
   const dataDir = resolve(stringFlag(cli, 'data') ?? DATA_DIR);
   try {
     if (command === 'classify') return await classify(cli, io, inputFormat, dataDir);
+    if (command === 'package') return await packageCommand(cli, io, dataDir);
     const manifestPaths = list(cli, 'manifest');
     const captures = list(cli, 'events');
     if (manifestPaths.length === 0)
@@ -198,28 +371,12 @@ const code = await runCli(spec, process.argv.slice(2), async (cli, io) => {
     if (!Number.isFinite(skew) || skew < 0)
       throw new UsageError('--skew takes a number of seconds, such as 5.');
     const vendorName = stringFlag(cli, 'vendor') ?? 'Unnamed EDR';
-    const enabledBy: Record<string, string> = {};
     const known = new Set(
       matrixRows((await loadCoreData(dataDir)).matrices.linux).map((r) => r.sub.id),
     );
-    for (const entry of list(cli, 'setting')) {
-      const eq = entry.indexOf('=');
-      const ids =
-        eq > 0
-          ? entry
-              .slice(0, eq)
-              .split(',')
-              .map((s) => s.trim())
-          : [];
-      const setting = eq > 0 ? entry.slice(eq + 1).trim() : '';
-      const unknown = ids.filter((id) => !known.has(id));
-      if (ids.length === 0 || setting === '' || unknown.length > 0) {
-        throw new UsageError(
-          `--setting takes "<sub-category ids>=<setting>", e.g. "file-entropy,file-size=populate_file_data: true"${unknown.length > 0 ? `; unknown ids: ${unknown.join(', ')}` : ''}.`,
-        );
-      }
-      for (const id of ids) enabledBy[id] = setting;
-    }
+    const enabledBy: Record<string, string> = {};
+    for (const { ids, value } of idsEqualsValue(list(cli, 'setting'), '--setting', known))
+      for (const id of ids) enabledBy[id] = value;
     const manifests = await Promise.all(manifestPaths.map(loadManifest));
     const run = await runEvidence({
       manifests,
@@ -266,6 +423,14 @@ const code = await runCli(spec, process.argv.slice(2), async (cli, io) => {
     const matched = run.match.outcomes.some((o) => o.best !== undefined);
     return matched || run.match.outcomes.length === 0 ? EXIT.ok : EXIT.checksFailed;
   } catch (error) {
+    if (
+      error instanceof PackageError ||
+      error instanceof IdentityError ||
+      error instanceof SanitizeError
+    ) {
+      io.stderr(`${error.message}\n`);
+      return EXIT.checksFailed;
+    }
     if (error instanceof DataValidationError) {
       printIssues(io, `Nothing was judged: ${error.issues.length} problem(s):`, error.issues);
       return EXIT.checksFailed;
