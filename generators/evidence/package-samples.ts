@@ -5,10 +5,10 @@
  * manifest there is no action to have recorded and no time window to have searched.
  */
 import { basename } from 'node:path';
-import type { FactName } from './rules.schema.ts';
 import type { Shown } from './package.schema.ts';
 import { type InputFormat, readCapture } from './readers/capture.ts';
 import { compileField } from './readers/fields.ts';
+import type { FactName } from './rules.schema.ts';
 import { type CompiledRule, factsOf, RuleIndex, type RuleSets } from './rules.ts';
 import { sanitizeEvent } from './sanitize.ts';
 import { classifyWindowsEvents } from './windows/classify.ts';
