@@ -2,10 +2,11 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { type CliSpec, EXIT, printIssues, runCli, stringFlag } from '../scripts/lib/cli-kit.ts';
-import { loadCoreData } from './dataset.ts';
+import { type CoreData, loadCoreData, loadDataset } from './dataset.ts';
 import { formatRankings, type PlatformRanking, SCORE_FORMATS, type ScoreFormat } from './format.ts';
 import { DataValidationError } from './issues.ts';
 import { parseJsonText } from './json-file.ts';
+import { shownMatrices } from './provenance.ts';
 import { PLATFORM_IDS, type PlatformId } from './schema.ts';
 import { maxScore, scorePlatform } from './score.ts';
 import { applyWeightOverrides } from './weight-overrides.ts';
@@ -13,7 +14,7 @@ import { applyWeightOverrides } from './weight-overrides.ts';
 const spec = {
   name: 'score',
   usage:
-    'npm run score -- [--platform linux|windows|macos] [--format table|json|csv|md] [--weights <file>] [--data <dir>]',
+    'npm run score -- [--platform linux|windows|macos] [--format table|json|csv|md] [--weights <file>] [--shown] [--data <dir>]',
   summary:
     'Validates the data and ranks vendors per platform: score = sum over sub-categories of status value × weight.',
   flags: {
@@ -35,6 +36,11 @@ const spec = {
       description:
         'JSON file overriding weights: { "<platform>": { "<sub-category id or name>": number } }.',
     },
+    shown: {
+      type: 'boolean',
+      description:
+        "Score the statuses the site shows instead of the claimed ones: each cell's newest measured, else generator-run evidence, else claimed assertion (scoring/provenance.ts). Reads the whole data folder, history and evidence included.",
+    },
     data: {
       type: 'string',
       value: '<dir>',
@@ -46,6 +52,8 @@ const spec = {
     'Examples:',
     '  npm run score -- --platform linux',
     '  npm run -s score -- --format json',
+    '  npm run score -- --shown --platform linux',
+    "By default the claimed statuses are scored with upstream's formula; the JSON keeps upstream's shape plus each entry's kind.",
     'Exit codes: 0 scored, 1 the data or weights file has problems, 2 bad usage.',
   ],
 } satisfies CliSpec;
@@ -55,9 +63,12 @@ const code = await runCli(spec, process.argv.slice(2), async (cli, io) => {
   const format = (stringFlag(cli, 'format', SCORE_FORMATS) ?? 'table') as ScoreFormat;
   const dataDir = resolve(stringFlag(cli, 'data') ?? 'data');
   const weightsFile = stringFlag(cli, 'weights');
-  let data: Awaited<ReturnType<typeof loadCoreData>>;
+  let data: CoreData;
   try {
-    data = await loadCoreData(dataDir);
+    if (cli.values.shown) {
+      const dataset = await loadDataset(dataDir);
+      data = { ...dataset, matrices: shownMatrices(dataset) };
+    } else data = await loadCoreData(dataDir);
   } catch (error) {
     if (!(error instanceof DataValidationError)) throw error;
     printIssues(

@@ -25,6 +25,7 @@ import type {
   StatusId,
   WeightsFile,
 } from './schema.ts';
+import type { BackedScore } from './score.schema.ts';
 import {
   cellPoints,
   type PlatformWeights,
@@ -182,6 +183,21 @@ export interface ProvenanceSummary {
   snapshotClaims: number;
 }
 
+const cache = new WeakMap<ProvenanceInput, Map<CellKey, CellProvenance>>();
+
+/**
+ * `cellProvenance`, computed once per loaded dataset: pages and API files that each need it share
+ * one result. Data changed after loading needs a new object (or `cellProvenance`).
+ */
+export function provenanceFor(data: ProvenanceInput): ReadonlyMap<CellKey, CellProvenance> {
+  let cells = cache.get(data);
+  if (!cells) {
+    cells = cellProvenance(data);
+    cache.set(data, cells);
+  }
+  return cells;
+}
+
 /**
  * Builds every cell's provenance for the three matrices.
  *
@@ -286,7 +302,7 @@ export function summariseProvenance(data: ProvenanceInput): ProvenanceSummary {
  */
 export function shownMatrices(
   data: ProvenanceInput,
-  provenance: ReadonlyMap<CellKey, CellProvenance> = cellProvenance(data),
+  provenance: ReadonlyMap<CellKey, CellProvenance> = provenanceFor(data),
 ): Record<PlatformId, PlatformMatrix> {
   const out = structuredClone(data.matrices);
   for (const matrix of Object.values(out)) {
@@ -316,20 +332,10 @@ export function isBacked(cell: CellProvenance): boolean {
   );
 }
 
-/** One vendor's shown score and the share of its points backed by evidence or measurement. */
-export interface BackedScore {
-  vendorId: string;
-  /** Points of the shown statuses (the score the site displays), rounded to 0.01. */
-  score: number;
-  /** Points of the cells `isBacked` accepts, rounded to 0.01. */
-  backedPoints: number;
-  /** backedPoints ÷ score, 0..1; 0 for a vendor with no points. */
-  backedShare: number;
-}
-
 /**
- * Per vendor of one platform: shown score, points backed by evidence or measurement, and their
- * share. The weights lab's "evidence-backed cells only" counts the same cells.
+ * Per vendor of one platform (`shown`: its matrix from `shownMatrices`): the points backed by
+ * evidence or measurement and their share of the shown score. The weights lab's
+ * "evidence-backed cells only" counts the same cells.
  */
 export function backedScores(
   platform: PlatformId,
@@ -352,7 +358,6 @@ export function backedScores(
     }
     return {
       vendorId: vendor.id,
-      score: roundScore(score),
       backedPoints: roundScore(backed),
       backedShare: score > 0 ? Math.min(1, backed / score) : 0,
     };
@@ -365,7 +370,7 @@ export function backedScores(
  */
 export function shownScores(
   data: ProvenanceInput & { weights: WeightsFile },
-  provenance: ReadonlyMap<CellKey, CellProvenance> = cellProvenance(data),
+  provenance: ReadonlyMap<CellKey, CellProvenance> = provenanceFor(data),
 ): Record<PlatformId, VendorScore[]> {
   const shown = shownMatrices(data, provenance);
   const out = {} as Record<PlatformId, VendorScore[]>;

@@ -21,6 +21,16 @@ export const VendorScoreSchema = z.strictObject({
 });
 export type VendorScore = z.infer<typeof VendorScoreSchema>;
 
+/** How much of a vendor's shown score evidence or measurement backs (`provenance.ts`, `isBacked`). */
+export const BackedScoreSchema = z.strictObject({
+  vendorId: SlugSchema,
+  /** Points of the cells whose shown status evidence or measurement backs, rounded to 0.01. */
+  backedPoints: z.number().nonnegative(),
+  /** backedPoints ÷ the vendor's shown score, 0..1 (0 for a vendor with no points). */
+  backedShare: z.number().min(0).max(1),
+});
+export type BackedScore = z.infer<typeof BackedScoreSchema>;
+
 export const PlatformScoresSchema = z.strictObject({
   /** The score a vendor with the best status on every row would reach. */
   maxScore: z.number().nonnegative(),

@@ -5,21 +5,26 @@
  */
 import { z } from 'zod';
 import type { Dataset } from '../../scoring/dataset.ts';
+import type { Assertion } from '../../scoring/provenance.schema.ts';
+import { backedScores, cellKey, provenanceFor, shownMatrices } from '../../scoring/provenance.ts';
 import {
   CorrectionsFileSchema,
   DescriptionsFileSchema,
   HistoryFileSchema,
   MitreFileSchema,
   PLATFORM_IDS,
-  PlatformMatrixSchema,
+  type PlatformId,
   ProvenanceSchema,
   StatusesFileSchema,
   WeightsFileSchema,
 } from '../../scoring/schema.ts';
 import { maxScore, scorePlatform } from '../../scoring/score.ts';
 import {
+  type ApiAssertion,
   type ApiIndex,
   ApiIndexSchema,
+  type ApiMatrix,
+  ApiMatrixSchema,
   type ScoresFile,
   ScoresFileSchema,
   type TimelineFile,
@@ -44,9 +49,13 @@ export interface ApiFile {
 
 export function scoresFile(data: Dataset): ScoresFile {
   const values = data.weights.statusValues;
-  const platform = (p: (typeof PLATFORM_IDS)[number]) => ({
+  const provenance = provenanceFor(data);
+  const shown = shownMatrices(data, provenance);
+  const platform = (p: PlatformId) => ({
     maxScore: maxScore(data.matrices[p], data.weights.platforms[p], values),
     vendors: scorePlatform(data.matrices[p], data.weights.platforms[p], values),
+    shown: scorePlatform(shown[p], data.weights.platforms[p], values),
+    backed: backedScores(p, shown[p], provenance, data.weights.platforms[p], values),
   });
   return {
     schemaVersion: 1,
@@ -62,6 +71,43 @@ function timelineFile(data: Dataset): TimelineFile {
     platforms: PLATFORM_IDS.map((p) =>
       replayPlatform(data.history.entries, p, data.weights.platforms[p], data.weights.statusValues),
     ),
+  };
+}
+
+/** The published form of an assertion: a claim's commit by id, its pull request by URL. */
+function apiAssertion(a: Assertion): ApiAssertion {
+  if (a.basis !== 'claimed') return a;
+  const { commitUrl: _url, prNumber: _pr, ...source } = a.source;
+  return { ...a, source };
+}
+
+/** One platform's matrix as the site shows it, each cell with its provenance, newest first. */
+export function matrixFile(data: Dataset, platform: PlatformId): ApiMatrix {
+  const provenance = provenanceFor(data);
+  const matrix = shownMatrices(data, provenance)[platform];
+  return {
+    ...matrix,
+    categories: matrix.categories.map((category) => ({
+      ...category,
+      subCategories: category.subCategories.map((sub) => ({
+        ...sub,
+        cells: Object.fromEntries(
+          Object.entries(sub.cells).map(([vendorId, cell]) => {
+            const p = provenance.get(cellKey(platform, sub.id, vendorId));
+            if (!p) throw new Error(`No provenance for ${platform}/${sub.id}/${vendorId}.`);
+            return [
+              vendorId,
+              {
+                ...cell,
+                basis: p.basis,
+                ...(p.disagreement ? { disagreement: true as const } : {}),
+                provenance: p.assertions.map(apiAssertion),
+              },
+            ];
+          }),
+        ),
+      })),
+    })),
   };
 }
 
@@ -83,16 +129,18 @@ const dataFiles: ApiFile[] = [
   ...PLATFORM_IDS.map(
     (p): ApiFile => ({
       path: `matrices/${p}.json`,
-      description: `The ${p} matrix: vendors, categories, sub-categories and every cell's status and reason.`,
-      schema: PlatformMatrixSchema,
+      description: `The ${p} matrix as shown: vendors, categories, sub-categories and every cell's status, reason and provenance (its assertions, newest first).`,
+      schema: ApiMatrixSchema,
       schemaName: 'matrix',
-      schemaDescription: "One platform's matrix: vendors, categories, sub-categories and cells.",
-      build: (d) => d.matrices[p],
+      schemaDescription:
+        "One platform's matrix as the site shows it: vendors, categories, sub-categories and cells, each cell with its provenance.",
+      build: (d) => matrixFile(d, p),
     }),
   ),
   {
     path: 'scores.json',
-    description: 'Every vendor’s score, rank and share of the maximum, per platform.',
+    description:
+      'Every vendor’s score, rank, kind (product or sensor) and share of the maximum, per platform: from the claimed statuses (upstream’s formula) and from the statuses shown, with the share of points evidence or measurement backs.',
     schema: ScoresFileSchema,
     schemaName: 'scores',
     build: scoresFile,
