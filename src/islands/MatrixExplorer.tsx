@@ -1,8 +1,10 @@
 /**
- * The interactive layer over a platform matrix. The static table (rendered at build time) stays
- * on screen until the reader changes the view; then this island renders the same table through
- * TanStack Table with the chosen vendors, order, filters, collapsed categories and row sort, and
- * keeps that view in the query string. Hydrates on idle; nothing here blocks first paint.
+ * The interactive layer over a platform matrix: a toolbar whose view (vendors and their order,
+ * filters, collapsed categories, row sort) TanStack Table turns into a row model, drawn on the
+ * static table itself (`lib/explorer-dom.ts`: rows and cells shown, hidden and moved, never
+ * re-rendered), and kept in the query string. Hydrates on the reader's first interaction; the
+ * filter box works before that (`scripts/matrix-prefilter.ts`) and what was typed there, with
+ * its caret and focus, is kept.
  */
 import {
   type ColumnFiltersState,
@@ -10,13 +12,18 @@ import {
   type SortingState,
   useTable,
 } from '@tanstack/react-table';
-import { Fragment, useEffect, useId, useMemo, useState } from 'react';
-import { MatrixCell } from '../components/MatrixCell.tsx';
-import { cellId, cellView } from '../lib/cell.ts';
-import type { ExplorerData, ExplorerRow } from '../lib/explorer-data.ts';
+import { Fragment, useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import type { ExplorerData } from '../lib/explorer-data.ts';
+import {
+  addStaticControls,
+  applyStaticPlan,
+  markStaticControls,
+  readStaticMatrix,
+  type StaticMatrix,
+} from '../lib/explorer-dom.ts';
+import { summaryText } from '../lib/explorer-filter.ts';
 import { type ExportView, viewToCsv, viewToJson } from '../lib/export.ts';
-import { byKindThenRank, rankText } from '../lib/ranking.ts';
-import { untestedText } from '../lib/untested.ts';
+import { byKindThenRank } from '../lib/ranking.ts';
 import {
   decodeView,
   defaultView,
@@ -37,7 +44,7 @@ import {
 
 interface Props {
   data: ExplorerData;
-  /** Id of the static table's wrapper, hidden while the island shows a changed view. */
+  /** Id of the static table's wrapper: the table this island draws its view on. */
   staticId: string;
 }
 
@@ -66,10 +73,18 @@ export default function MatrixExplorer({ data, staticId }: Props) {
   const [view, setView] = useState<MatrixViewState>(() => defaultView(universe));
   const [ready, setReady] = useState(false);
   const [copied, setCopied] = useState(false);
+  const queryInput = useRef<HTMLInputElement>(null);
+  const staticMatrix = useRef<StaticMatrix | null>(null);
 
-  // Read the shared view once on hydration (the server render cannot see the query string).
-  useEffect(() => {
-    setView(decodeView(window.location.search, universe));
+  // On hydration, before the first paint: read the shared view (the server render cannot see
+  // the query string) and take over what the reader typed before the island ran. The box is the
+  // same element, so its caret and focus stay; the text wins over the address's `?q=` when the
+  // reader typed (the server renders it empty) or is in the box.
+  useLayoutEffect(() => {
+    const shared = decodeView(window.location.search, universe);
+    const input = queryInput.current;
+    const typed = input && (input.value !== '' || document.activeElement === input);
+    setView(typed ? { ...shared, query: input.value } : shared);
     setReady(true);
   }, [universe]);
 
@@ -82,11 +97,6 @@ export default function MatrixExplorer({ data, staticId }: Props) {
     window.history.replaceState(window.history.state, '', url);
     setCopied(false);
   }, [view, universe, ready]);
-
-  useEffect(() => {
-    const staticTable = document.getElementById(staticId);
-    if (staticTable) staticTable.hidden = active;
-  }, [active, staticId]);
 
   const vendorIndex = useMemo(() => new Map(data.vendors.map((v, i) => [v.id, i])), [data]);
   const visibleIndices = view.vendors.flatMap((id) => {
@@ -135,6 +145,11 @@ export default function MatrixExplorer({ data, staticId }: Props) {
   const shownRows = rows.filter(
     (r) => !view.collapsed.includes(universe.categoryIds[r.category] ?? ''),
   );
+  const vendorOrder = visibleIndices.join(',');
+  const rowOrder = rows.map((r) => r.id).join(',');
+  const collapsedIndices = view.collapsed.map((id) => universe.categoryIds.indexOf(id)).join(',');
+  const sortIndex = view.sort ? (vendorIndex.get(view.sort.vendorId) ?? -1) : -1;
+  const sortDesc = view.sort?.desc ?? false;
   const vendorColumns = table.getVisibleLeafColumns().flatMap((c) => {
     const i = vendorIndex.get(c.id);
     const vendor = i === undefined ? undefined : data.vendors[i];
@@ -192,317 +207,285 @@ export default function MatrixExplorer({ data, staticId }: Props) {
     });
 
   // Same sentence before and after hydration, so hydrating never shifts the layout.
-  const summary = `Showing ${shownRows.length} of ${data.rows.length} sub-categories and ${view.vendors.length} of ${data.vendors.length} products.`;
+  const summary = summaryText(
+    { shown: shownRows.length, total: data.rows.length },
+    { shown: view.vendors.length, total: data.vendors.length },
+  );
 
-  // Rows grouped under their categories, in row-model order.
-  const groups: { category: number; rows: ExplorerRow[] }[] = [];
-  for (const row of rows) {
-    const last = groups[groups.length - 1];
-    if (last && last.category === row.category) last.rows.push(row);
-    else groups.push({ category: row.category, rows: [row] });
-  }
-  const span = vendorColumns.length + 1;
+  // The sort and fold buttons of the static table, added once; their clicks come here.
+  const handlers = useRef({ cycleSort, toggleCategory: (_: string) => {} });
+  handlers.current = {
+    cycleSort,
+    toggleCategory: (id: string) => update({ collapsed: toggleIn(view.collapsed, id) }),
+  };
+  useLayoutEffect(() => {
+    const matrix = readStaticMatrix(
+      document.getElementById(staticId)?.querySelector('table') ?? null,
+    );
+    staticMatrix.current = matrix;
+    if (!matrix) return;
+    addStaticControls(
+      matrix,
+      data.vendors.map((v) => v.name),
+      `${ids}-sorthelp`,
+    );
+    const onClick = (event: MouseEvent) => {
+      const target = event.target instanceof Element ? event.target : null;
+      const sort = target?.closest<HTMLElement>('button[data-sort]')?.dataset.sort;
+      const fold = target?.closest<HTMLElement>('button[data-collapse]')?.dataset.collapse;
+      const vendor = sort === undefined ? undefined : data.vendors[Number(sort)];
+      const category = fold === undefined ? undefined : universe.categoryIds[Number(fold)];
+      if (vendor) handlers.current.cycleSort(vendor.id);
+      if (category) handlers.current.toggleCategory(category);
+    };
+    const root = matrix.head.el.closest('table');
+    root?.addEventListener('click', onClick);
+    return () => root?.removeEventListener('click', onClick);
+  }, [data, ids, staticId, universe]);
+
+  // Draw the view on the static table before the browser paints. Keyed by the view's parts as
+  // text, so a render that changes nothing moves nothing.
+  useLayoutEffect(() => {
+    const matrix = staticMatrix.current;
+    if (!ready || !matrix) return;
+    const split = (text: string) => (text === '' ? [] : text.split(','));
+    const collapsed = new Set(split(collapsedIndices).map(Number));
+    applyStaticPlan(matrix, {
+      vendors: split(vendorOrder).map(Number),
+      rows: split(rowOrder),
+      collapsed,
+    });
+    markStaticControls(
+      matrix,
+      sortIndex < 0 ? null : { vendor: sortIndex, desc: sortDesc },
+      collapsed,
+    );
+  }, [ready, vendorOrder, rowOrder, collapsedIndices, sortIndex, sortDesc]);
 
   return (
     <div className="explorer">
-      <form className="toolbar" onSubmit={(e) => e.preventDefault()} aria-label="Matrix view">
-        <fieldset disabled={!ready}>
+      <form
+        className="toolbar"
+        onSubmit={(e) => e.preventDefault()}
+        aria-label="Matrix view"
+        data-ready={ready ? '' : undefined}
+      >
+        <fieldset>
           <legend className="visually-hidden">Change the matrix view</legend>
+          {/* Never disabled: before hydration the pre-filter script answers it. */}
           <div className="field">
             <label htmlFor={`${ids}-q`}>Filter sub-categories</label>
             <input
+              ref={queryInput}
               id={`${ids}-q`}
+              name="q"
               type="search"
               value={view.query}
               placeholder="e.g. dns, hash, logon"
               onChange={(e) => update({ query: e.target.value })}
             />
           </div>
-          <div className="field">
-            <label htmlFor={`${ids}-sort`}>Sort rows in each category by</label>
-            <select
-              id={`${ids}-sort`}
-              value={view.sort ? `${view.sort.desc ? '-' : ''}${view.sort.vendorId}` : ''}
-              onChange={(e) => {
-                const v = e.target.value;
-                update({
-                  sort: v ? { vendorId: v.replace(/^-/, ''), desc: v.startsWith('-') } : null,
-                });
-              }}
-            >
-              <option value="">matrix order</option>
-              {view.vendors.map((id) => {
-                const vendor = data.vendors[vendorIndex.get(id) ?? -1];
-                return vendor ? (
-                  <Fragment key={id}>
-                    <option value={id}>{vendor.name}, best first</option>
-                    <option value={`-${id}`}>{vendor.name}, worst first</option>
-                  </Fragment>
-                ) : null;
-              })}
-            </select>
-          </div>
-          <details>
-            <summary>
-              Statuses{view.statuses.length > 0 ? ` (${view.statuses.length} chosen)` : ''}
-            </summary>
-            <fieldset className="panel">
-              <legend>Show rows where a shown product has</legend>
-              {data.statuses.map((s) => (
-                <label key={s.id} className="check">
-                  <input
-                    type="checkbox"
-                    checked={view.statuses.includes(s.id)}
-                    onChange={() => update({ statuses: toggleIn(view.statuses, s.id) })}
-                  />{' '}
-                  <span className="badge" data-status={s.id}>
-                    <span aria-hidden="true">{s.symbol}</span> {s.label}
-                  </span>
-                </label>
-              ))}
-            </fieldset>
-          </details>
-          <details>
-            <summary>
-              Products ({view.vendors.length} of {data.vendors.length})
-            </summary>
-            <div className="panel">
-              <p className="buttons">
-                <button type="button" onClick={byScore}>
-                  Order by score
-                </button>
-                <button type="button" onClick={() => update({ vendors: [...universe.vendorIds] })}>
-                  Show all, original order
-                </button>
-              </p>
-              <ol className="vendor-list">
-                {view.vendors.map((id, pos) => {
+          <fieldset className="controls" disabled={!ready}>
+            <legend className="visually-hidden">Sort, choose and export</legend>
+            <div className="field">
+              <label htmlFor={`${ids}-sort`}>Sort rows in each category by</label>
+              <select
+                id={`${ids}-sort`}
+                value={view.sort ? `${view.sort.desc ? '-' : ''}${view.sort.vendorId}` : ''}
+                onChange={(e) => {
+                  const v = e.target.value;
+                  update({
+                    sort: v ? { vendorId: v.replace(/^-/, ''), desc: v.startsWith('-') } : null,
+                  });
+                }}
+              >
+                <option value="">matrix order</option>
+                {view.vendors.map((id) => {
                   const vendor = data.vendors[vendorIndex.get(id) ?? -1];
-                  if (!vendor) return null;
-                  return (
-                    <li key={id}>
+                  return vendor ? (
+                    <Fragment key={id}>
+                      <option value={id}>{vendor.name}, best first</option>
+                      <option value={`-${id}`}>{vendor.name}, worst first</option>
+                    </Fragment>
+                  ) : null;
+                })}
+              </select>
+            </div>
+            <details>
+              <summary>
+                Statuses{view.statuses.length > 0 ? ` (${view.statuses.length} chosen)` : ''}
+              </summary>
+              <fieldset className="panel">
+                <legend>Show rows where a shown product has</legend>
+                {data.statuses.map((s) => (
+                  <label key={s.id} className="check">
+                    <input
+                      type="checkbox"
+                      checked={view.statuses.includes(s.id)}
+                      onChange={() => update({ statuses: toggleIn(view.statuses, s.id) })}
+                    />{' '}
+                    <span className="badge" data-status={s.id}>
+                      <span aria-hidden="true">{s.symbol}</span> {s.label}
+                    </span>
+                  </label>
+                ))}
+              </fieldset>
+            </details>
+            <details>
+              <summary>
+                Products ({view.vendors.length} of {data.vendors.length})
+              </summary>
+              <div className="panel">
+                <p className="buttons">
+                  <button type="button" onClick={byScore}>
+                    Order by score
+                  </button>
+                  <button
+                    type="button"
+                    onClick={() => update({ vendors: [...universe.vendorIds] })}
+                  >
+                    Show all, original order
+                  </button>
+                </p>
+                <ol className="vendor-list">
+                  {view.vendors.map((id, pos) => {
+                    const vendor = data.vendors[vendorIndex.get(id) ?? -1];
+                    if (!vendor) return null;
+                    return (
+                      <li key={id}>
+                        <label className="check">
+                          <input
+                            type="checkbox"
+                            checked
+                            disabled={view.vendors.length === 1}
+                            onChange={() =>
+                              update({ vendors: view.vendors.filter((v) => v !== id) })
+                            }
+                          />{' '}
+                          {vendor.name}
+                        </label>
+                        <button
+                          type="button"
+                          disabled={pos === 0}
+                          aria-label={`Move ${vendor.name} left`}
+                          onClick={() => update({ vendors: moveVendor(view.vendors, id, -1) })}
+                        >
+                          ←
+                        </button>
+                        <button
+                          type="button"
+                          disabled={pos === view.vendors.length - 1}
+                          aria-label={`Move ${vendor.name} right`}
+                          onClick={() => update({ vendors: moveVendor(view.vendors, id, 1) })}
+                        >
+                          →
+                        </button>
+                      </li>
+                    );
+                  })}
+                </ol>
+                {data.vendors.some((v) => !view.vendors.includes(v.id)) && (
+                  <>
+                    <p>Hidden products</p>
+                    <ul className="vendor-list">
+                      {data.vendors
+                        .filter((v) => !view.vendors.includes(v.id))
+                        .map((vendor) => (
+                          <li key={vendor.id}>
+                            <label className="check">
+                              <input
+                                type="checkbox"
+                                checked={false}
+                                onChange={() => update({ vendors: [...view.vendors, vendor.id] })}
+                              />{' '}
+                              {vendor.name}
+                            </label>
+                          </li>
+                        ))}
+                    </ul>
+                  </>
+                )}
+              </div>
+            </details>
+            <details>
+              <summary>
+                Categories ({data.categories.length - view.collapsed.length} of{' '}
+                {data.categories.length} open)
+              </summary>
+              <div className="panel">
+                <p className="buttons">
+                  <button
+                    type="button"
+                    onClick={() => update({ collapsed: [...universe.categoryIds] })}
+                  >
+                    Collapse all
+                  </button>
+                  <button type="button" onClick={() => update({ collapsed: [] })}>
+                    Expand all
+                  </button>
+                </p>
+                <ul className="vendor-list">
+                  {data.categories.map((c) => (
+                    <li key={c.id}>
                       <label className="check">
                         <input
                           type="checkbox"
-                          checked
-                          disabled={view.vendors.length === 1}
-                          onChange={() => update({ vendors: view.vendors.filter((v) => v !== id) })}
+                          checked={!view.collapsed.includes(c.id)}
+                          onChange={() => update({ collapsed: toggleIn(view.collapsed, c.id) })}
                         />{' '}
-                        {vendor.name}
+                        {c.name}
                       </label>
-                      <button
-                        type="button"
-                        disabled={pos === 0}
-                        aria-label={`Move ${vendor.name} left`}
-                        onClick={() => update({ vendors: moveVendor(view.vendors, id, -1) })}
-                      >
-                        ←
-                      </button>
-                      <button
-                        type="button"
-                        disabled={pos === view.vendors.length - 1}
-                        aria-label={`Move ${vendor.name} right`}
-                        onClick={() => update({ vendors: moveVendor(view.vendors, id, 1) })}
-                      >
-                        →
-                      </button>
                     </li>
-                  );
-                })}
-              </ol>
-              {data.vendors.some((v) => !view.vendors.includes(v.id)) && (
-                <>
-                  <p>Hidden products</p>
-                  <ul className="vendor-list">
-                    {data.vendors
-                      .filter((v) => !view.vendors.includes(v.id))
-                      .map((vendor) => (
-                        <li key={vendor.id}>
-                          <label className="check">
-                            <input
-                              type="checkbox"
-                              checked={false}
-                              onChange={() => update({ vendors: [...view.vendors, vendor.id] })}
-                            />{' '}
-                            {vendor.name}
-                          </label>
-                        </li>
-                      ))}
-                  </ul>
-                </>
-              )}
-            </div>
-          </details>
-          <details>
-            <summary>
-              Categories ({data.categories.length - view.collapsed.length} of{' '}
-              {data.categories.length} open)
-            </summary>
-            <div className="panel">
-              <p className="buttons">
-                <button
-                  type="button"
-                  onClick={() => update({ collapsed: [...universe.categoryIds] })}
-                >
-                  Collapse all
-                </button>
-                <button type="button" onClick={() => update({ collapsed: [] })}>
-                  Expand all
-                </button>
-              </p>
-              <ul className="vendor-list">
-                {data.categories.map((c) => (
-                  <li key={c.id}>
-                    <label className="check">
-                      <input
-                        type="checkbox"
-                        checked={!view.collapsed.includes(c.id)}
-                        onChange={() => update({ collapsed: toggleIn(view.collapsed, c.id) })}
-                      />{' '}
-                      {c.name}
-                    </label>
-                  </li>
-                ))}
-              </ul>
-            </div>
-          </details>
-          <p className="buttons">
-            <button type="button" onClick={byScore}>
-              Order products by score
-            </button>
-            <button
-              type="button"
-              onClick={() =>
-                download(`${data.platform.id}-matrix.csv`, 'text/csv', viewToCsv(exportView()))
-              }
-            >
-              Export CSV
-            </button>
-            <button
-              type="button"
-              onClick={() =>
-                download(
-                  `${data.platform.id}-matrix.json`,
-                  'application/json',
-                  viewToJson(exportView()),
-                )
-              }
-            >
-              Export JSON
-            </button>
-            <button type="button" onClick={copyLink}>
-              {copied ? 'Link copied' : 'Copy link to this view'}
-            </button>
-            <button type="button" disabled={!active} onClick={() => setView(defaultView(universe))}>
-              Reset view
-            </button>
-          </p>
+                  ))}
+                </ul>
+              </div>
+            </details>
+            <p className="buttons">
+              <button type="button" onClick={byScore}>
+                Order products by score
+              </button>
+              <button
+                type="button"
+                onClick={() =>
+                  download(`${data.platform.id}-matrix.csv`, 'text/csv', viewToCsv(exportView()))
+                }
+              >
+                Export CSV
+              </button>
+              <button
+                type="button"
+                onClick={() =>
+                  download(
+                    `${data.platform.id}-matrix.json`,
+                    'application/json',
+                    viewToJson(exportView()),
+                  )
+                }
+              >
+                Export JSON
+              </button>
+              <button type="button" onClick={copyLink}>
+                {copied ? 'Link copied' : 'Copy link to this view'}
+              </button>
+              <button
+                type="button"
+                disabled={!active}
+                onClick={() => setView(defaultView(universe))}
+              >
+                Reset view
+              </button>
+            </p>
+          </fieldset>
         </fieldset>
-        <p className="summary" aria-live="polite">
+        {/* Before hydration the pre-filter script writes this count; hydration keeps its text. */}
+        <p className="summary" aria-live="polite" suppressHydrationWarning>
           {summary}
         </p>
       </form>
-      {active && (
-        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard (axe scrollable-region-focusable, WCAG 2.1.1)
-        <section className="matrix-scroll" aria-labelledby={`${ids}-cap`} tabIndex={0}>
-          <table className="matrix">
-            <caption id={`${ids}-cap`}>
-              {data.platform.name} telemetry, your view: {shownRows.length} sub-categories,{' '}
-              {vendorColumns.length} products. Sort rows by a product with its header button.
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col" className="corner">
-                  Sub-category <span className="muted">(weight)</span>
-                </th>
-                {vendorColumns.map(({ vendor }) => {
-                  const sorted = view.sort?.vendorId === vendor.id ? view.sort : null;
-                  return (
-                    <th
-                      key={vendor.id}
-                      scope="col"
-                      className="vendor"
-                      aria-sort={sorted ? (sorted.desc ? 'descending' : 'ascending') : undefined}
-                    >
-                      <button
-                        type="button"
-                        className="sort"
-                        onClick={() => cycleSort(vendor.id)}
-                        aria-describedby={`${ids}-sorthelp`}
-                      >
-                        {vendor.name}{' '}
-                        <span aria-hidden="true">{sorted ? (sorted.desc ? '▼' : '▲') : '↕'}</span>
-                      </button>
-                      {vendor.measured && <span className="measured">measured, CI-verified</span>}
-                      <span className="score">
-                        {vendor.score.toFixed(2)} <span className="muted">{rankText(vendor)}</span>
-                      </span>
-                      {vendor.untested > 0 && (
-                        <span className="untested">{untestedText(vendor.untested)}</span>
-                      )}
-                    </th>
-                  );
-                })}
-              </tr>
-            </thead>
-            {groups.map((group) => {
-              const category = data.categories[group.category];
-              if (!category) return null;
-              const collapsed = view.collapsed.includes(category.id);
-              return (
-                <tbody key={category.id}>
-                  <tr className="category-row">
-                    <th scope="rowgroup" colSpan={span}>
-                      <span className="category-name">
-                        <button
-                          type="button"
-                          className="collapse"
-                          aria-expanded={!collapsed}
-                          onClick={() =>
-                            update({ collapsed: toggleIn(view.collapsed, category.id) })
-                          }
-                        >
-                          <span aria-hidden="true">{collapsed ? '▸' : '▾'}</span> {category.name}
-                        </button>{' '}
-                        <span className="muted">
-                          (weight {category.weight}
-                          {collapsed ? `, ${group.rows.length} rows folded` : ''})
-                        </span>
-                      </span>
-                    </th>
-                  </tr>
-                  {!collapsed &&
-                    group.rows.map((row) => (
-                      <tr key={row.id}>
-                        <th scope="row">
-                          {row.name} <span className="muted">({row.weight})</span>
-                        </th>
-                        {vendorColumns.map(({ vendor, index }) => {
-                          const rank = row.cells[index] ?? -1;
-                          return (
-                            <MatrixCell
-                              key={vendor.id}
-                              view={cellView({
-                                status: data.statuses[rank],
-                                href: `#${cellId(row.id, vendor.id)}`,
-                                reason: row.reasons.includes(index),
-                                evidence: row.evidence.includes(index),
-                              })}
-                            />
-                          );
-                        })}
-                      </tr>
-                    ))}
-                </tbody>
-              );
-            })}
-          </table>
-          <p id={`${ids}-sorthelp`} className="visually-hidden">
-            Sorts rows inside each category by this product's status: best first, then worst first,
-            then the original order.
-          </p>
-        </section>
-      )}
+      <p id={`${ids}-sorthelp`} className="visually-hidden">
+        Sorts rows inside each category by this product's status: best first, then worst first, then
+        the original order.
+      </p>
     </div>
   );
 }

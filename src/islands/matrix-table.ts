@@ -17,6 +17,7 @@ import {
   tableFeatures,
 } from '@tanstack/react-table';
 import type { ExplorerData, ExplorerRow } from '../lib/explorer-data.ts';
+import { hasWantedStatus, matchesQuery, rowFilterText } from '../lib/explorer-filter.ts';
 
 export const features = tableFeatures({
   columnVisibilityFeature,
@@ -57,24 +58,22 @@ const byStatusRank: SortFn<Features, ExplorerRow> = (a, b, columnId) => {
 const byNumber: SortFn<Features, ExplorerRow> = (a, b, columnId) =>
   a.getValue<number>(columnId) - b.getValue<number>(columnId);
 
+// The rules live in lib/explorer-filter.ts, shared with the script that filters before hydration.
 const includesText: FilterFn<Features, ExplorerRow> = (row, columnId, value: string) =>
-  row.getValue<string>(columnId).includes(value.trim().toLowerCase());
+  matchesQuery(row.getValue<string>(columnId), value);
 
-const hasWantedStatus: FilterFn<Features, ExplorerRow> = (
-  row,
-  _columnId,
-  value: StatusFilterValue,
-) => value.vendorIndices.some((i) => value.ranks.includes(row.original.cells[i] ?? -1));
+const wantedStatus: FilterFn<Features, ExplorerRow> = (row, _columnId, value: StatusFilterValue) =>
+  hasWantedStatus(row.original.cells, value.ranks, value.vendorIndices);
 
 /** Columns for one matrix: the helper columns, the sub-category column, one column per vendor. */
 export function buildColumns(data: ExplorerData): ColumnDef<Features, ExplorerRow, unknown>[] {
   return helper.columns([
     helper.accessor((row) => row.category, { id: CATEGORY_COLUMN, sortFn: byNumber }),
     helper.accessor(
-      (row) => `${row.name} ${row.id} ${data.categories[row.category]?.name ?? ''}`.toLowerCase(),
+      (row) => rowFilterText(row.name, row.id, data.categories[row.category]?.name ?? ''),
       { id: TEXT_COLUMN, filterFn: includesText },
     ),
-    helper.accessor((row) => row.cells, { id: STATUS_COLUMN, filterFn: hasWantedStatus }),
+    helper.accessor((row) => row.cells, { id: STATUS_COLUMN, filterFn: wantedStatus }),
     ...data.vendors.map((vendor, i) =>
       helper.accessor((row) => row.cells[i] ?? -1, { id: vendor.id, sortFn: byStatusRank }),
     ),

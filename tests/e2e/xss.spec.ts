@@ -150,11 +150,14 @@ test('the matrix keeps the hostile names as text in its headers, cells and detai
     `${EVIL_VENDOR} · ${EVIL_SUB}`,
   );
   await expect(page.getByText(EVIL_REASON).first()).toBeAttached();
-  // The island renders the same names through React once the view changes; it hydrates on
-  // the reader's first interaction.
+  // The island writes the same names into its toolbar and the table's sort buttons once it
+  // hydrates, on the reader's first interaction.
   await page.mouse.move(200, 200);
   await page.getByLabel('Filter sub-categories').fill('process');
-  await expect(page.locator('.explorer thead')).toContainText(EVIL_VENDOR);
+  await expect(page.locator('.explorer form[data-ready]')).toBeAttached();
+  await expect(
+    page.locator('#static-matrix thead').getByRole('button', { name: `Sort by ${EVIL_VENDOR}` }),
+  ).toBeAttached();
   const vendorPage = await page.goto(`${origin}/vendors/${vendorId}/`);
   if (vendorPage?.status() === 200) {
     await expect(page.getByRole('heading', { level: 1 })).toContainText(EVIL_VENDOR);
