@@ -29,7 +29,12 @@ function malformedLines(c: CaptureStats): string {
 }
 
 function captureLine(c: CaptureStats): string {
-  const format = c.format === undefined ? 'unknown format' : FORMAT_NAMES[c.format];
+  const format =
+    c.layout === 'audit.log'
+      ? "auditd's own audit.log, read as LAUREL JSONL"
+      : c.format === undefined
+        ? 'unknown format'
+        : FORMAT_NAMES[c.format];
   return `${code(basename(c.source))} (${format}${c.gzip ? ', gzip' : ''}, ${c.events} events, ${malformedLines(c)})`;
 }
 

@@ -6,7 +6,10 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { matchCaptures } from '../../../generators/evidence/matcher.ts';
 import { type CaptureEvent, readCapture } from '../../../generators/evidence/readers/capture.ts';
+import { renderClassify } from '../../../generators/evidence/report.ts';
+import { loadRuleSets } from '../../../generators/evidence/rules.ts';
 
 const FIXTURES = resolve(import.meta.dirname, '../../fixtures/evidence/auditd-raw');
 
@@ -35,5 +38,14 @@ describe('readCapture on auditd’s own log', () => {
     const summary = await readCapture(resolve(FIXTURES, 'laurel.raw.jsonl'), {}, () => {});
     expect(summary.format).toBe('laurel');
     expect(summary.layout).toBeUndefined();
+  });
+
+  it('is named as auditd’s own log in the classify summary, not as a LAUREL file', async () => {
+    const path = resolve(FIXTURES, 'audit.enriched.log');
+    const result = await matchCaptures([path], { rules: await loadRuleSets() });
+    const text = renderClassify({ ...result, names: new Map() }, { words: [] });
+    expect(text.split('\n')[0]).toBe(
+      "Capture `audit.enriched.log` (auditd's own audit.log, read as LAUREL JSONL, 40 events, no malformed lines)",
+    );
   });
 });
