@@ -2,7 +2,14 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadDataset } from '../../scoring/dataset.ts';
 import { PLATFORM_IDS, STATUS_IDS } from '../../scoring/schema.ts';
-import { API_FILES, apiIndex, apiSchemas, jsonSchemaFor, scoresFile } from '../../src/lib/api.ts';
+import {
+  API_FILES,
+  apiIndex,
+  apiSchemas,
+  jsonSchemaFor,
+  matrixFile,
+  scoresFile,
+} from '../../src/lib/api.ts';
 
 const data = await loadDataset(resolve('data'));
 const site = 'https://example.org/';
@@ -53,6 +60,80 @@ describe('open-data files', () => {
     const schema = JSON.stringify(jsonSchemaFor(file, site));
     expect(schema).toContain('"kind"');
     expect(schema).toContain(JSON.stringify(['product', 'sensor']));
+  });
+});
+
+describe('provenance in the open data', () => {
+  const cells = PLATFORM_IDS.flatMap((p) =>
+    matrixFile(data, p).categories.flatMap((c) =>
+      c.subCategories.flatMap((s) =>
+        Object.entries(s.cells).map(([vendor, cell]) => ({ key: `${p}/${s.id}/${vendor}`, cell })),
+      ),
+    ),
+  );
+
+  it('gives every cell of the three matrices a provenance array, newest first, with ISO dates', () => {
+    const expected = PLATFORM_IDS.reduce(
+      (n, p) =>
+        n +
+        data.matrices[p].vendors.length *
+          data.matrices[p].categories.reduce((m, c) => m + c.subCategories.length, 0),
+      0,
+    );
+    expect(cells).toHaveLength(expected);
+    for (const { key, cell } of cells) {
+      expect(cell.provenance.length, key).toBeGreaterThan(0);
+      const times = cell.provenance.map((a) => Date.parse(a.date));
+      expect(
+        times.every((t) => Number.isFinite(t)),
+        key,
+      ).toBe(true);
+      expect(
+        [...times].sort((a, b) => b - a),
+        key,
+      ).toEqual(times);
+      expect(cell.provenance.map((a) => a.date).every((d) => /^\d{4}-\d{2}-\d{2}T/.test(d))).toBe(
+        true,
+      );
+    }
+  });
+
+  it('links claimed items to their pull request and backs evidence items with a hash and host', () => {
+    const items = cells.flatMap(({ cell }) => cell.provenance);
+    const withPr = items.filter((a) => a.basis === 'claimed' && a.source.pr !== undefined);
+    expect(withPr.length).toBeGreaterThan(1000);
+    for (const a of withPr)
+      if (a.basis === 'claimed')
+        expect(a.source.pr).toMatch(/^https:\/\/github\.com\/tsale\/EDR-Telemetry\/pull\/\d+$/);
+    const tested = items.filter((a) => a.basis !== 'claimed');
+    expect(tested.length).toBeGreaterThan(0);
+    for (const a of tested) {
+      if (a.basis === 'claimed') continue;
+      expect(a.evidence.manifestSha256 ?? a.evidence.captureSha256).toMatch(/^[0-9a-f]{64}$/);
+      expect(a.host).toBeDefined();
+      expect(a.product.version).toBeDefined();
+    }
+  });
+
+  it('shows the status its provenance decides, and the matrix JSON Schema documents provenance', () => {
+    for (const { key, cell } of cells) {
+      const claims = cell.provenance.filter((a) => a.basis === 'claimed');
+      if (cell.basis === 'claimed') expect(cell.status, key).toBe(claims[0]?.status);
+    }
+    const file = apiSchemas().find((f) => f.schemaName === 'matrix');
+    if (!file) throw new Error('no matrix schema');
+    const schema = JSON.stringify(jsonSchemaFor(file, site));
+    for (const word of ['"provenance"', '"basis"', '"manifestSha256"', '"captureSha256"', '"pr"'])
+      expect(schema).toContain(word);
+  });
+
+  it('publishes the shown ranking and the backed share beside the claimed one', () => {
+    const linux = scoresFile(data).platforms.linux;
+    expect(linux.shown.map((v) => v.vendorId).sort()).toEqual(
+      linux.vendors.map((v) => v.vendorId).sort(),
+    );
+    expect(linux.backed.find((b) => b.vendorId === 'reference-agent')?.backedShare).toBe(1);
+    expect(linux.backed.find((b) => b.vendorId === 'crowdstrike')?.backedPoints).toBe(0);
   });
 });
 
