@@ -117,6 +117,7 @@ export function textFromBytes(bytes: Uint8Array): string {
 /**
  * The inverse of `textFromBytes`: the exact bytes of a surrogate-escaped string.
  * @example bytesFromText('r\udcff') // <Buffer 72 ff>
+ * @internal the inverse, so tests prove a name loses no byte on its way to the evidence.
  */
 export function bytesFromText(text: string): Buffer {
   const parts: Buffer[] = [];
