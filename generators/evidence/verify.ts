@@ -60,8 +60,8 @@ export function diffJson(
   path = '',
 ): Difference[] {
   const out: Difference[] = [];
+  let more = 0;
   const walk = (a: unknown, b: unknown, p: string) => {
-    if (out.length >= MAX_DIFFERENCES) return;
     if (Object.is(a, b)) return;
     const objA = typeof a === 'object' && a !== null;
     const objB = typeof b === 'object' && b !== null;
@@ -76,9 +76,13 @@ export function diffJson(
         walk(ra[k], rb[k], p === '' ? k : `${p}.${k}`);
       return;
     }
-    out.push({ file, path: p === '' ? '(whole file)' : p, committed: show(a), derived: show(b) });
+    if (out.length < MAX_DIFFERENCES)
+      out.push({ file, path: p === '' ? '(whole file)' : p, committed: show(a), derived: show(b) });
+    else more++;
   };
   walk(committed, derived, path);
+  if (more > 0)
+    out.push({ file, path: `(${more} more paths)`, committed: 'differ', derived: 'not listed' });
   return out;
 }
 
