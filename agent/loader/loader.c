@@ -36,6 +36,7 @@
 struct options {
 	bool verbose;
 	bool check_only;
+	bool ready_line; /* -R: say on stderr once attached, for callers that discard stdout */
 	u32 enricher_pid;
 	u32 drain_ms;
 	u32 ring_kib;
@@ -53,10 +54,11 @@ static struct options opt = {
 };
 
 static const char usage[] =
-	"Usage: agent-loader [-v] [-c] [-A] [-p pid] [-d ms] [-r KiB] [-w KiB] [-s ms] [-f families] [-P ports] [-b bash] [-g cgroup]\n"
+	"Usage: agent-loader [-v] [-c] [-R] [-A] [-p pid] [-d ms] [-r KiB] [-w KiB] [-s ms] [-f families] [-P ports] [-b bash] [-g cgroup]\n"
 	"Loads the agent's BPF programs and writes length-prefixed binary records to stdout.\n"
 	"  -v          Print libbpf debug output to stderr.\n"
 	"  -c          Check only: load and attach everything, report features, then exit.\n"
+	"  -R          Print \"agent-loader: ready\" on stderr once attached (when stdout goes to /dev/null).\n"
 	"  -p pid      Also ignore this process (the enricher); defaults to the parent.\n"
 	"  -d ms       Drain the ring buffer every ms milliseconds (default 20).\n"
 	"  -r KiB      Ring buffer size in KiB, a power of two >= 4 (default 16384).\n"
@@ -147,13 +149,16 @@ static int parse_args(int argc, char **argv)
 {
 	int c;
 
-	while ((c = getopt(argc, argv, "vcAp:d:r:w:s:f:P:b:g:h")) != -1) {
+	while ((c = getopt(argc, argv, "vcRAp:d:r:w:s:f:P:b:g:h")) != -1) {
 		switch (c) {
 		case 'v':
 			opt.verbose = true;
 			break;
 		case 'c':
 			opt.check_only = true;
+			break;
+		case 'R':
+			opt.ready_line = true;
 			break;
 		case 'p':
 			if (parse_u32(optarg, 1, UINT32_MAX, &opt.enricher_pid))
@@ -347,6 +352,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "Failed to write to stdout: %s\n", strerror(errno));
 		goto cleanup;
 	}
+	if (opt.ready_line)
+		fprintf(stderr, "agent-loader: ready\n");
 	next_stats = clock_ns(CLOCK_MONOTONIC) + (u64)opt.stats_ms * 1000000ull;
 
 	while (!stop_requested && !output_failed) {

@@ -13,6 +13,10 @@
  *    Target: <= 1.02x, checked on the scoped run, which on a busy host is the only one that
  *    measures this workload alone (the table also shows the whole-host run, raw and minus the
  *    sensor's idle rate).
+ *    Calibration: the agent's loader alone (`agent-loader -g <workload> -A`, the BPF programs and
+ *    the ring buffer, records to /dev/null), in the same rounds, so the run shows how much of
+ *    the ratio is the kernel side and the loader and how much the enricher; the table prints the
+ *    user-space cost per event (sensor CPU / events) beside each ratio.
  * 2. Throughput: streams recorded from the real loader during a workload run (scoped: the
  *    fork/exec/end mix; whole host: whatever else ran) are replayed through the decoder and
  *    enricher in this process; enriched events per CPU second, caches warm. Target: >= 200k/s.
@@ -23,7 +27,7 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { waitForReady } from '../../agent/src/ready.ts';
@@ -133,6 +137,14 @@ function median(values: number[]): number {
   return s.length % 2 ? (s[m] ?? Number.NaN) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
 }
 
+/** How far the samples of a row lie apart: ±half the range as a share of the median total. */
+function spreadPct(r: Row): string {
+  const totals = r.samples.map((s) => s.workloadUs + s.sensorUs);
+  if (totals.length < 2) return 'unknown (one round)';
+  const half = (Math.max(...totals) - Math.min(...totals)) / 2;
+  return `±${((100 * half) / median(totals)).toFixed(1)}%`;
+}
+
 function intFlag(cli: ParsedCli, name: string, def: number, min: number, max: number): number {
   const v = cli.values[name];
   if (v === undefined) return def;
@@ -174,6 +186,9 @@ async function main(
   cli: ParsedCli,
   io: { stdout: (s: string) => void; stderr: (s: string) => void },
 ) {
+  const loadAtStart = loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
   const iterations = intFlag(cli, 'iterations', 2000, 10, 1_000_000);
   const rounds = intFlag(cli, 'rounds', 5, 1, 50);
   const why = cgroupUnavailable();
@@ -201,11 +216,12 @@ async function main(
     const runOnce = async (
       waitFor: () => Promise<void>,
       extraSensorUs: () => number,
-      log?: string,
+      log: string | undefined,
+      idle: boolean,
     ): Promise<Sample> => {
       const sensorNow = () => sensor.cpu().usageUs + extraSensorUs();
       let idleRate = 0;
-      if (log) {
+      if (log || idle) {
         const i0 = sensorNow();
         await sleep(IDLE_MS);
         idleRate = (sensorNow() - i0) / IDLE_MS;
@@ -231,6 +247,8 @@ async function main(
     /** A sensor running in the sensor cgroup for one run; stop() leaves nothing behind. */
     interface Session {
       log?: string;
+      /** Measure the idle rate before the run even without a log (a sensor that writes nowhere). */
+      idle?: boolean;
       extraUs: () => number;
       settle: () => Promise<void>;
       stop: () => Promise<void>;
@@ -298,6 +316,47 @@ async function main(
       };
     };
 
+    /** The loader with nobody reading it: what the kernel side and the loader cost alone. */
+    const startLoader = async (): Promise<Session> => {
+      const loader: ChildProcess = sensor.spawn(
+        ['sh', '-c', 'exec "$@" > /dev/null', 'sh', LOADER, '-R', '-A', '-g', workload.dir],
+        0,
+      );
+      let err = '';
+      const ready = new Promise<void>((res, rej) => {
+        loader.stderr?.on('data', (d: Buffer) => {
+          err += d.toString();
+          if (err.includes('agent-loader: ready')) res();
+        });
+        loader.once('exit', (code) =>
+          rej(new Error(`The loader exited (status ${code}) before attaching:\n${err}`)),
+        );
+      });
+      const exited = new Promise<void>((r) => loader.once('exit', () => r()));
+      const stop = async () => {
+        if (loader.exitCode === null) {
+          loader.kill('SIGTERM');
+          await exited;
+        }
+      };
+      cleanups.push(stop);
+      await ready;
+      await sleep(1000);
+      return {
+        extraUs: () => 0,
+        settle: async () => {
+          await sleep(400);
+        },
+        idle: true,
+        stop,
+        note: () => {
+          // Its exit line counts its whole life: one run, the hello and the stats records.
+          const m = /agent-loader: (\d+) records, \d+ bytes, (\d+) dropped/.exec(err);
+          return `${m?.[1] ?? '?'}/${m?.[2] ?? '?'}`;
+        },
+      };
+    };
+
     const none: Session = {
       extraUs: () => 0,
       settle: async () => {},
@@ -314,6 +373,10 @@ async function main(
       {
         name: 'agent, scoped to workload',
         start: () => startAgent(['--scope-cgroup', workload.dir]),
+      },
+      {
+        name: 'loader alone, scoped',
+        start: startLoader,
       },
       {
         name: 'auditd + LAUREL',
@@ -339,7 +402,9 @@ async function main(
         log(`round ${round}/${rounds}: ${c.name}, ${iterations} fork+exec of ${target}`);
         const session = await c.start();
         try {
-          row.samples.push(await runOnce(session.settle, session.extraUs, session.log));
+          row.samples.push(
+            await runOnce(session.settle, session.extraUs, session.log, session.idle === true),
+          );
           const rss = session.rss?.();
           if (rss && (!row.rssKib || rss.peak > row.rssKib.peak)) row.rssKib = rss;
         } finally {
@@ -410,10 +475,23 @@ async function main(
     '',
     `agent bench: ${iterations} fork+exec of /bin/true per run, median of ${rounds} runs, CPU from cgroup v2 cpu.stat`,
     '',
-    `  ${'configuration'.padEnd(28)} ${'workload'.padStart(8)} ${'sensor'.padStart(7)} ${'total'.padStart(6)} ${'ratio'.padStart(7)} ${'sensor-idle'.padStart(11)} ${'ratio'.padStart(7)} ${'events'.padStart(7)} ${'wall'.padStart(6)}  notes`,
-    `  ${''.padEnd(28)} ${'ms'.padStart(8)} ${'ms'.padStart(7)} ${'ms'.padStart(6)} ${''.padStart(7)} ${'ms'.padStart(11)} ${''.padStart(7)} ${''.padStart(7)} ${'ms'.padStart(6)}`,
+    `  host load average (1, 5, 15 min) at start: ${loadAtStart}, at end: ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+    '',
+    `  ${'configuration'.padEnd(28)} ${'workload'.padStart(8)} ${'sensor'.padStart(7)} ${'total'.padStart(6)} ${'ratio'.padStart(7)} ${'per-event'.padStart(9)} ${'sensor-idle'.padStart(11)} ${'ratio'.padStart(7)} ${'events'.padStart(7)} ${'wall'.padStart(6)}  notes`,
+    `  ${''.padEnd(28)} ${'ms'.padStart(8)} ${'ms'.padStart(7)} ${'ms'.padStart(6)} ${''.padStart(7)} ${'µs'.padStart(9)} ${'ms'.padStart(11)} ${''.padStart(7)} ${''.padStart(7)} ${'ms'.padStart(6)}`,
   ];
   const ratios = new Map<string, { ratio: number; net: number }>();
+  // Per-event figures use the scoped agent's event count of the same round: the loader alone
+  // writes nowhere, and the no-sensor run has no events.
+  const scopedRow = rows.find((r) => r.name === 'agent, scoped to workload');
+  const eventsOfRound = (r: Row, i: number) =>
+    r.name === 'loader alone, scoped'
+      ? (scopedRow?.samples[i]?.events ?? 0)
+      : (r.samples[i]?.events ?? 0);
+  const perEvent = (r: Row, f: (x: Sample) => number) =>
+    median(r.samples.map((x, i) => f(x) / Math.max(1, eventsOfRound(r, i))));
   for (const r of rows) {
     if (r.unavailable) {
       lines.push(`  ${r.name.padEnd(28)} not run: ${r.unavailable}`);
@@ -427,6 +505,7 @@ async function main(
     ratios.set(r.name, { ratio, net: netRatio });
     lines.push(
       `  ${r.name.padEnd(28)} ${ms(med((x) => x.workloadUs)).padStart(8)} ${ms(med((x) => x.sensorUs)).padStart(7)} ${ms(total).padStart(6)} ${`${ratio.toFixed(3)}x`.padStart(7)} ` +
+        `${(r === base ? '' : perEvent(r, (x) => x.sensorUs).toFixed(1)).padStart(9)} ` +
         `${ms(med((x) => x.sensorNetUs)).padStart(11)} ${`${netRatio.toFixed(3)}x`.padStart(7)} ${String(med((x) => x.events)).padStart(7)} ${med(
           (x) => x.wallMs,
         )
@@ -436,9 +515,24 @@ async function main(
   }
   lines.push(
     '',
+    "  per-event: the sensor's own CPU (user space: loader, enricher, their kernel time) per event written, median",
+    "  of the rounds; the loader alone's is per event of the scoped agent's run in the same round.",
     "  sensor-idle: the sensor's CPU minus its idle rate over the run (measured for 2 s before each run),",
     '  i.e. without the rest of the host, which a host-wide sensor watches too; events: lines written during a run.',
   );
+  const loaderRow = rows.find((r) => r.name === 'loader alone, scoped');
+  if (scopedRow?.samples.length && loaderRow?.samples.length) {
+    const agentUs = perEvent(scopedRow, (x) => x.sensorUs);
+    const loaderUs = perEvent(loaderRow, (x) => x.sensorUs);
+    // BPF programs run in the workload's tasks, so their cost is in its cgroup.
+    const baseWork = median(base.samples.map((x) => x.workloadUs));
+    const bpfUs = perEvent(loaderRow, (x) => x.workloadUs - baseWork);
+    lines.push(
+      '',
+      `  calibration, per event of the workload (medians): user space ${agentUs.toFixed(1)} µs = loader ${loaderUs.toFixed(1)} µs + enricher ${(agentUs - loaderUs).toFixed(1)} µs;` +
+        ` kernel (BPF, in the workload's CPU: loader alone minus no sensor) ${bpfUs.toFixed(1)} µs,; the no-sensor workload spread ${spreadPct(base)} between rounds`,
+    );
+  }
   const mem = rows.find((r) => r.name === 'agent, whole host')?.rssKib;
   if (mem) {
     const mib = (k: number) => (k / 1024).toFixed(1);
@@ -462,11 +556,14 @@ async function main(
   // measures the workload, so the target is checked on it and both are printed.
   const scoped = ratios.get('agent, scoped to workload');
   const host = ratios.get('agent, whole host');
+  const loaderAlone = ratios.get('loader alone, scoped');
   const ratioOk = scoped !== undefined && scoped.ratio <= RATIO_TARGET;
   const rateOk = (throughput?.eventsPerCpuSec ?? 0) >= RATE_TARGET;
   lines.push(
     '',
     `  targets: overhead <= ${RATIO_TARGET}x → ${scoped ? `${scoped.ratio.toFixed(3)}x scoped to the workload ${ratioOk ? 'met' : 'MISSED'}` : 'not measured'}` +
+      `${scopedRow?.samples.length ? ` (${perEvent(scopedRow, (x) => x.sensorUs).toFixed(1)} µs of user space per event)` : ''}` +
+      `${loaderAlone ? `, loader alone ${loaderAlone.ratio.toFixed(3)}x` : ''}` +
       `${host ? ` (whole host: ${host.ratio.toFixed(3)}x, ${host.net.toFixed(3)}x without its idle rate)` : ''}; ` +
       `enrichment >= ${RATE_TARGET.toLocaleString('en-US')}/s → ${rateOk ? 'met' : 'MISSED'}`,
     '',
