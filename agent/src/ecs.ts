@@ -72,6 +72,12 @@ export function hashMembers(d: Digest): string {
   return `"hash":{"sha256":"${d.sha256}","md5":"${d.md5}"${d.ssdeep === undefined ? '' : `,"ssdeep":${q(d.ssdeep)}`}}`;
 }
 
+/**
+ * Rendered exec-chain entries by their argv array: a forked child shares its parent's argv, so in
+ * a fork+exec loop every child's chain starts with the same entry, rendered once.
+ */
+const previousJson = new WeakMap<readonly string[], { executable: string; json: string }>();
+
 /** `"previous":[{"args":..,"args_count":..,"executable":..}]` (the exec chain, newest first). */
 export function previousMember(p: Proc): string {
   if (p.previous.length === 0) return '';
@@ -79,7 +85,15 @@ export function previousMember(p: Proc): string {
   for (let i = 0; i < p.previous.length; i++) {
     const e = p.previous[i];
     if (!e) continue;
-    s += `${i ? ',' : ''}{"args":${q(e.args)},"args_count":${e.args.length},"executable":${q(e.executable)}}`;
+    let r = previousJson.get(e.args);
+    if (r === undefined || r.executable !== e.executable) {
+      r = {
+        executable: e.executable,
+        json: `{"args":${q(e.args)},"args_count":${e.args.length},"executable":${q(e.executable)}}`,
+      };
+      previousJson.set(e.args, r);
+    }
+    s += i ? `,${r.json}` : r.json;
   }
   return `${s}]`;
 }

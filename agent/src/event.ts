@@ -8,7 +8,7 @@
 import type { TaskCtx } from './decode.ts';
 import { ECS_VERSION, imageMembersBuf, procMembers, userMembersBuf } from './ecs.ts';
 import { type Exclusions, excludesPath } from './exclusions.ts';
-import type { OutputBuffer } from './output.ts';
+import { OutputBuffer } from './output.ts';
 import type { Proc, ProcessTable } from './processes.ts';
 import type { NameCache } from './users.ts';
 
@@ -79,6 +79,13 @@ export class EventWriter {
   private readonly hostBuf: Buffer;
   /** Where held heads are rendered before they are copied out (see hold). */
   private readonly scratch: OutputBuffer;
+  /** Where a process's lineage is rendered before it is cached on the process. */
+  private readonly lineageScratch = new OutputBuffer(1 << 12);
+  /** eventPrefix's renderings by event.action. */
+  private readonly prefixes = new Map<
+    string,
+    { category: EventSpec['category']; type: EventSpec['type']; json: string }
+  >();
   private isoSec = -1;
   private isoPrefix = '';
 
@@ -152,6 +159,21 @@ export class EventWriter {
       : `,"Target":{"process":{"pid":${pid}}}`;
   }
 
+  /**
+   * `","ecs":{..},"event":{"kind":..,"category":..,"type":..,"action":..,"sequence":`, rendered
+   * once per action and reused while its category and type are the same values.
+   */
+  private eventPrefix(e: EventSpec): string {
+    const c = this.prefixes.get(e.action);
+    if (c !== undefined && c.category === e.category && c.type === e.type) return c.json;
+    const json =
+      `","ecs":{"version":"${ECS_VERSION}"}` +
+      `,"event":{"kind":"event","category":${list(e.category)},"type":${list(e.type)},"action":"${e.action}"` +
+      ',"sequence":';
+    this.prefixes.set(e.action, { category: e.category, type: e.type, json });
+    return json;
+  }
+
   private count(action: string): void {
     this.counts.set(action, (this.counts.get(action) ?? 0) + 1);
   }
@@ -159,9 +181,8 @@ export class EventWriter {
   /** Everything of the event up to and including the process: cached members copied as bytes. */
   private head(out: OutputBuffer, e: EventSpec): void {
     out.str(
-      `{"@timestamp":"${this.iso(e.tsNs)}","ecs":{"version":"${ECS_VERSION}"}` +
-        `,"event":{"kind":"event","category":${list(e.category)},"type":${list(e.type)},"action":"${e.action}"` +
-        `,"sequence":${++this.seq}${e.outcome ? `,"outcome":"${e.outcome}"` : ''}` +
+      `{"@timestamp":"${this.iso(e.tsNs)}${this.eventPrefix(e)}${++this.seq}` +
+        `${e.outcome ? `,"outcome":"${e.outcome}"` : ''}` +
         `${this.o.jsonDebug ? `,"original":${q(q(e.rec))}` : ''}}`,
     );
     out.bytes(this.hostBuf);
@@ -181,39 +202,85 @@ export class EventWriter {
 
   /** The `"process":{...}` member with its parent and leaders (ECS RFC 0030). */
   private processBlock(out: OutputBuffer, p: Proc, extra: string): void {
+    out.str(`"process":{${p.anemicJson}`);
+    out.bytes(imageMembersBuf(p, this.o.names));
+    if (extra) out.str(extra);
+    out.bytes(this.lineage(p));
+  }
+
+  /**
+   * The process block after the process's own members: parent, leaders and the closing brace.
+   * Rendered once per process and reused while every object it was rendered from is the same
+   * (a fork, its exec and its end share it), checked by reference on each event.
+   */
+  private lineage(p: Proc): Buffer {
     const t = this.o.processes();
     const names = this.o.names;
-    out.str(`"process":{${p.anemicJson}`);
-    out.bytes(imageMembersBuf(p, names));
-    if (extra) out.str(extra);
     const parent = t.parentOf(p);
-    if (parent) {
+    const parentImage = parent ? imageMembersBuf(parent, names) : undefined;
+    const pgl = parent ? t.get(parent.pgid) : undefined;
+    const gl = t.get(p.pgid);
+    const glImage = gl ? imageMembersBuf(gl, names) : undefined;
+    const sl = t.get(p.sid);
+    const slImage = sl ? imageMembersBuf(sl, names) : undefined;
+    const el = p.entryLeader;
+    const elImage = el ? imageMembersBuf(el, names) : undefined;
+    const c = p.lineage;
+    if (
+      c !== undefined &&
+      c.parent === parent &&
+      c.parentImage === parentImage &&
+      c.pgl === pgl &&
+      c.ppid === p.ppid &&
+      c.gl === gl &&
+      c.glImage === glImage &&
+      c.sl === sl &&
+      c.slImage === slImage &&
+      c.el === el &&
+      c.elImage === elImage &&
+      c.elType === el?.entryType
+    )
+      return c.buf;
+    const out = this.lineageScratch;
+    if (parent && parentImage) {
       out.str(`,"parent":{${parent.anemicJson}`);
-      out.bytes(imageMembersBuf(parent, names));
-      const pgl = t.get(parent.pgid);
+      out.bytes(parentImage);
       // A leader as RFC 0030's "anemic" object: entity_id, pid, start.
       out.str(pgl ? `,"group_leader":{${pgl.anemicJson}}}` : '}');
     } else if (p.ppid) {
       out.str(`,"parent":{"pid":${p.ppid}}`);
     }
-    const gl = t.get(p.pgid);
-    if (gl) {
+    if (gl && glImage) {
       out.str(`,"group_leader":{${gl.anemicJson}`);
-      out.bytes(imageMembersBuf(gl, names));
+      out.bytes(glImage);
       out.str('}');
     }
-    const sl = t.get(p.sid);
-    if (sl) {
+    if (sl && slImage) {
       out.str(`,"session_leader":{${sl.anemicJson}`);
-      out.bytes(imageMembersBuf(sl, names));
+      out.bytes(slImage);
       out.str('}');
     }
-    const el = p.entryLeader;
-    if (el) {
+    if (el && elImage) {
       out.str(`,"entry_leader":{${el.anemicJson}`);
-      out.bytes(imageMembersBuf(el, names));
+      out.bytes(elImage);
       out.str(`,"entry_meta":{"type":${q(el.entryType ?? 'unknown')}}}`);
     }
     out.str('}');
+    const buf = out.take();
+    p.lineage = {
+      parent,
+      parentImage,
+      pgl,
+      ppid: p.ppid,
+      gl,
+      glImage,
+      sl,
+      slImage,
+      el,
+      elImage,
+      elType: el?.entryType,
+      buf,
+    };
+    return buf;
   }
 }

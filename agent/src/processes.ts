@@ -52,6 +52,24 @@ export interface Proc {
   userBufOf: string | undefined;
   /** Boot-time ns at which it ended, for delayed removal. */
   endedNs: number | undefined;
+  /** The rendered parent and leaders, and what they were rendered from (event.ts lineage). */
+  lineage: Lineage | undefined;
+}
+
+/** A process's rendered lineage and the objects it came from, compared by reference. */
+export interface Lineage {
+  parent: Proc | undefined;
+  parentImage: Buffer | undefined;
+  pgl: Proc | undefined;
+  ppid: number;
+  gl: Proc | undefined;
+  glImage: Buffer | undefined;
+  sl: Proc | undefined;
+  slImage: Buffer | undefined;
+  el: Proc | undefined;
+  elImage: Buffer | undefined;
+  elType: string | undefined;
+  buf: Buffer;
 }
 
 /** How long an ended process stays for late events that name it (children, file closes). */
@@ -267,6 +285,7 @@ export class ProcessTable {
       userBuf: undefined,
       userBufOf: undefined,
       endedNs: undefined,
+      lineage: undefined,
     };
     return p;
   }
