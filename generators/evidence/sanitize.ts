@@ -433,7 +433,9 @@ export function describeReport(report: SanitizeReport): string {
   const parts = STAND_IN_KINDS.flatMap((kind) => {
     const r = report[kind];
     if (r === undefined) return [];
-    return [`${r.values} ${names[kind]}${r.values === 1 ? '' : 's'} (${r.occurrences}×)`];
+    const name = names[kind];
+    const plural = name.endsWith('s') ? `${name}es` : `${name}s`;
+    return [`${r.values} ${r.values === 1 ? name : plural} (${r.occurrences}×)`];
   });
   return parts.length === 0 ? 'nothing to replace' : parts.join(', ');
 }
