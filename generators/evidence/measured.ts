@@ -1,7 +1,8 @@
 /**
  * The measured rows CI keeps in data/: which sensors, where their committed captures live, and
  * how a row and its evidence file are derived from a capture. The refresh script writes them and
- * a test re-derives them from the committed fixtures, so data/ can never drift from its evidence.
+ * `npm run evidence:verify` re-derives them from the committed fixtures, so data/ can never drift
+ * from its evidence.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -154,10 +155,7 @@ async function ruleDescriptions(dataDir: string | undefined): Promise<Map<string
   );
 }
 
-/**
- * Every fixture folder that holds a fixture.json.
- * @internal for the test that re-derives every committed measured row.
- */
+/** Every fixture folder that holds a fixture.json and derives a row of its own (evidence:verify re-derives each). */
 export async function fixtureDirs(root = FIXTURES_DIR): Promise<string[]> {
   const names = await readdir(root).catch(() => [] as string[]);
   const out: string[] = [];

@@ -154,9 +154,14 @@ describe('a generator-run package of the reference agent capture', () => {
   });
 });
 
+/** The SHA-256 as python's hashlib computes it, not the evidence tool. */
 function createHashOf(bytes: Buffer): string {
-  const run = spawnSync('sha256sum', { input: bytes, encoding: 'utf8' });
-  return run.stdout.split(' ')[0] as string;
+  const run = spawnSync(
+    'python3',
+    ['-c', 'import hashlib,sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())'],
+    { input: bytes, encoding: 'utf8' },
+  );
+  return run.stdout.trim();
 }
 
 describe('sensor identity', () => {
