@@ -6,7 +6,7 @@ import { type CoreData, loadCoreData, loadDataset } from './dataset.ts';
 import { formatRankings, type PlatformRanking, SCORE_FORMATS, type ScoreFormat } from './format.ts';
 import { DataValidationError } from './issues.ts';
 import { parseJsonText } from './json-file.ts';
-import { shownMatrices } from './provenance.ts';
+import { shownMatrices, summariseProvenance } from './provenance.ts';
 import { PLATFORM_IDS, type PlatformId } from './schema.ts';
 import { maxScore, scorePlatform } from './score.ts';
 import { applyWeightOverrides } from './weight-overrides.ts';
@@ -68,6 +68,10 @@ const code = await runCli(spec, process.argv.slice(2), async (cli, io) => {
     if (cli.values.shown) {
       const dataset = await loadDataset(dataDir);
       data = { ...dataset, matrices: shownMatrices(dataset) };
+      const s = summariseProvenance(dataset);
+      io.stderr(
+        `Scoring the shown statuses of ${s.cells} cells: ${s.byBasis.claimed} claimed, ${s.byBasis.evidence} evidence, ${s.byBasis.measured} measured; ${s.disagreements} with assertions that disagree; ${s.notTested} not tested.\n`,
+      );
     } else data = await loadCoreData(dataDir);
   } catch (error) {
     if (!(error instanceof DataValidationError)) throw error;

@@ -26,13 +26,7 @@ import type {
   WeightsFile,
 } from './schema.ts';
 import type { BackedScore } from './score.schema.ts';
-import {
-  cellPoints,
-  type PlatformWeights,
-  roundScore,
-  scorePlatform,
-  type VendorScore,
-} from './score.ts';
+import { cellPoints, type PlatformWeights, roundScore } from './score.ts';
 import type { StatusCatalog } from './statuses.ts';
 
 /** The key of one cell across the three matrices: `<platform>/<subCategoryId>/<vendorId>`. */
@@ -362,23 +356,4 @@ export function backedScores(
       backedShare: score > 0 ? Math.min(1, backed / score) : 0,
     };
   });
-}
-
-/**
- * The ranking of what the site shows (`shownMatrices`), by the same formula and rank rule as the
- * claimed ranking `npm run score` prints.
- */
-export function shownScores(
-  data: ProvenanceInput & { weights: WeightsFile },
-  provenance: ReadonlyMap<CellKey, CellProvenance> = provenanceFor(data),
-): Record<PlatformId, VendorScore[]> {
-  const shown = shownMatrices(data, provenance);
-  const out = {} as Record<PlatformId, VendorScore[]>;
-  for (const [platform, matrix] of Object.entries(shown) as [PlatformId, PlatformMatrix][])
-    out[platform] = scorePlatform(
-      matrix,
-      data.weights.platforms[platform],
-      data.weights.statusValues,
-    );
-  return out;
 }

@@ -1,6 +1,6 @@
 /** The maintainer commands, run as a maintainer runs them: as subprocesses on Node 24. */
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -92,7 +92,7 @@ describe('npm run score', () => {
   it('explains every option with --help', async () => {
     const { code, stdout } = await cli('scoring/cli.ts', ['--help']);
     expect(code).toBe(0);
-    for (const flag of ['--platform', '--format', '--weights', '--data', '--help'])
+    for (const flag of ['--platform', '--format', '--weights', '--shown', '--data', '--help'])
       expect(stdout).toContain(flag);
   });
 
@@ -152,6 +152,68 @@ describe('npm run score', () => {
   });
 });
 
+describe('npm run score -- --shown', () => {
+  it('ranks what the site shows, while the default keeps the claimed statuses', async () => {
+    const dir = await copyData();
+    await mkdir(join(dir, 'evidence', 'cli-test'), { recursive: true });
+    const assertion = {
+      basis: 'evidence',
+      status: 'no',
+      date: '2026-07-01T00:00:00Z',
+      kind: 'generator-run',
+      verdict: 'not-observed',
+      product: { vendor: 'c-prot', name: 'C-Prot' },
+      sensor: { identity: 'absent' },
+      host: {},
+      settings: [],
+      tester: { handle: 'someone', affiliation: 'independent' },
+      evidence: {
+        record: 'evidence/cli-test/record.json#process-creation',
+        captureSha256: 'c'.repeat(64),
+      },
+    };
+    await writeFile(
+      join(dir, 'evidence/cli-test/assertions.json'),
+      JSON.stringify({
+        schemaVersion: 1,
+        platform: 'linux',
+        vendor: 'c-prot',
+        cells: { 'process-creation': assertion },
+      }),
+    );
+    const weights = JSON.parse(await readFile(join(DATA_DIR, 'weights.json'), 'utf8'));
+    const claimed = await cli('scoring/cli.ts', [
+      '--data',
+      dir,
+      '--platform',
+      'linux',
+      '--format',
+      'json',
+    ]);
+    const shown = await cli('scoring/cli.ts', [
+      '--data',
+      dir,
+      '--platform',
+      'linux',
+      '--format',
+      'json',
+      '--shown',
+    ]);
+    expect(shown.code).toBe(0);
+    const cprot = (out: string) =>
+      (JSON.parse(out).linux as { vendor: string; score: number }[]).find(
+        (v) => v.vendor === 'C-Prot',
+      )?.score;
+    expect(cprot(claimed.stdout)).toBe(25.6);
+    // Process Creation was Yes; the evidence says No: the shown score loses that row's weight.
+    expect(cprot(shown.stdout)).toBeCloseTo(
+      25.6 - weights.platforms.linux['process-creation'] * weights.statusValues.yes,
+      2,
+    );
+    expect(shown.stderr).toContain('1 evidence');
+  });
+});
+
 describe('npm run data:import and data:export', () => {
   it('validates without writing with --check and reports each correction', async () => {
     const dir = await copyData();
@@ -167,6 +229,8 @@ describe('npm run data:import and data:export', () => {
       'corrected  windows-bits-jobs-weight-key: renamed weight "BIT JOBS Activity" to "BITS Jobs Activity"',
     );
     expect(stderr).toContain('--check: nothing written.');
+    expect(stderr).toContain('Change ledger: 2966 of 3920 rows joined to a history entry (75.7 %)');
+    expect(stderr).toContain('0  no history entry states this change');
   });
 
   it('exits 1 and writes nothing when upstream has an unlisted defect', async () => {
