@@ -99,10 +99,10 @@ export const EvidenceAssertionSchema = z
       .strictObject({ start: z.iso.datetime(), end: z.iso.datetime().optional() })
       .optional(),
     tester: z.strictObject({
-    handle: Text,
-    /** As the tester declares it (`--affiliation`); absent where no source states it. */
-    affiliation: AffiliationSchema.optional(),
-  }),
+      handle: Text,
+      /** As the tester declares it (`--affiliation`); absent where no source states it. */
+      affiliation: AffiliationSchema.optional(),
+    }),
     evidence: z.strictObject({
       /** The evidence record inside data/, e.g. "evidence/elastic-linux-pr199/record.json#file-size". */
       record: Text,
