@@ -8,7 +8,7 @@ import type { CellView } from '../lib/cell.ts';
 export function MatrixCell({ view }: { view: CellView }) {
   if (view.kind === 'absent') return <td className="empty">{view.text}</td>;
   return (
-    <td data-status={view.status}>
+    <td data-status={view.status} data-basis={view.basis}>
       <a href={view.href} aria-label={view.name}>
         {view.text}
         {view.notes.map((note) => (
@@ -16,6 +16,7 @@ export function MatrixCell({ view }: { view: CellView }) {
             {note}
           </span>
         ))}
+        {view.marker && <span className="basis">{view.marker}</span>}
       </a>
     </td>
   );

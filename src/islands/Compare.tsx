@@ -5,7 +5,7 @@
  */
 import { useEffect, useId, useMemo, useState } from 'react';
 import { MatrixCell } from '../components/MatrixCell.tsx';
-import { cellId, cellView } from '../lib/cell.ts';
+import { type CellBasis, cellId, cellView } from '../lib/cell.ts';
 import {
   compareQuery,
   MAX_COMPARE,
@@ -21,9 +21,14 @@ interface Props {
   /** Every vendor across platforms, for the chooser. */
   vendors: { id: string; name: string }[];
   initial: string[];
+  /**
+   * Per platform id, the basis of each cell that is not a plain claim, keyed by `cellId`
+   * (`markedBases`), so a cell carries the static table's marker.
+   */
+  bases: Readonly<Record<string, Readonly<Record<string, CellBasis>>>>;
 }
 
-export default function Compare({ platforms, vendors, initial }: Props) {
+export default function Compare({ platforms, vendors, initial, bases }: Props) {
   const known = useMemo(() => new Set(vendors.map((v) => v.id)), [vendors]);
   const [chosen, setChosen] = useState<string[]>(initial);
   const [onlyDiff, setOnlyDiff] = useState(false);
@@ -151,6 +156,9 @@ export default function Compare({ platforms, vendors, initial }: Props) {
                                     href: `/${p.platform.id}/#${cellId(row.id, vendor.id)}`,
                                     reason: row.reasons.includes(i),
                                     evidence: row.evidence.includes(i),
+                                    basis:
+                                      bases[p.platform.id]?.[cellId(row.id, vendor.id)] ??
+                                      'claimed',
                                   })}
                                 />
                               );

@@ -20,6 +20,52 @@ const NO_REASON_GIVEN = 'no reason given upstream';
 /** The same for the project's own statuses (Not Tested), which upstream never sets. */
 const NO_REASON_RECORDED = 'no reason recorded';
 
+/**
+ * What a cell rests on, as the matrix marks it: the assertion's basis (claimed, evidence,
+ * measured; `scoring/provenance.schema.ts`), or, taking precedence, `disagreement` when the cell's
+ * assertions disagree and `not-tested` for a Not Tested cell. Drawn as `data-basis` on the cell,
+ * so filters can select cells by it before and after hydration.
+ */
+export const CELL_BASES = [
+  'claimed',
+  'evidence',
+  'measured',
+  'disagreement',
+  'not-tested',
+] as const;
+export type CellBasis = (typeof CELL_BASES)[number];
+
+/**
+ * The marker a cell whose basis is not a plain claim carries beside its label: a character, never
+ * a colour, and the words the cell's accessible name gains. `BasisLegend.astro` explains them.
+ */
+export const BASIS_MARKERS: Readonly<
+  Record<Exclude<CellBasis, 'claimed'>, { symbol: string; name: string; meaning: string }>
+> = {
+  evidence: {
+    symbol: 'E',
+    name: '(evidence)',
+    meaning:
+      'Backed by committed evidence: captures in this repository that CI re-derives on every change.',
+  },
+  measured: {
+    symbol: 'M',
+    name: '(measured)',
+    meaning: 'Measured: CI runs the sensor itself and checks the capture still gives this status.',
+  },
+  disagreement: {
+    symbol: '≠',
+    name: '(assertions disagree)',
+    meaning:
+      'Assertions disagree (say, a claimed Yes and an evidence Partially): the panel shows both and which one the matrix shows.',
+  },
+  'not-tested': {
+    symbol: '?',
+    name: '(untested)',
+    meaning: 'Not tested: nobody could run the actions with the product running; unknown, not No.',
+  },
+};
+
 /** The parts of a status a cell draws. */
 type CellStatus = Pick<StatusDefinition, 'id' | 'label' | 'symbol'>;
 
@@ -42,6 +88,10 @@ export type CellView =
       name: string;
       /** Markers under the label: "(reason)", "(evidence)". */
       notes: string[];
+      /** Drawn as `data-basis`. */
+      basis: CellBasis;
+      /** The basis marker's symbol (`BASIS_MARKERS`); absent for a plain claim. */
+      marker?: string;
     }
   | { kind: 'absent'; text: string };
 
@@ -51,17 +101,31 @@ export interface CellInput {
   href: string;
   /** The cell carries a reason (the text is in its detail panel). */
   reason: boolean;
-  /** The cell links to measured evidence. */
+  /**
+   * The cell links to an evidence record. Drawn as "(evidence)" only when `basis` does not already
+   * say it (a caller that does not pass the basis yet).
+   */
   evidence: boolean;
+  /** What the cell rests on (`provenance-view.ts` `cellBasis`); absent reads as a plain claim. */
+  basis?: CellBasis;
 }
 
 /**
  * @example cellView({ status: { id: 'yes', label: 'Yes', symbol: '✅' }, href: '#a--b', reason: true, evidence: false })
- * // { kind: 'listed', text: '✅ Yes', name: 'Yes (reason)', notes: ['(reason)'], … }
+ * // { kind: 'listed', text: '✅ Yes', name: 'Yes (reason)', notes: ['(reason)'], basis: 'claimed', … }
+ * @example cellView({ …, basis: 'measured' })
+ * // { …, name: 'Yes (measured)', basis: 'measured', marker: 'M' }
  */
-export function cellView({ status, href, reason, evidence }: CellInput): CellView {
+export function cellView({
+  status,
+  href,
+  reason,
+  evidence,
+  basis = 'claimed',
+}: CellInput): CellView {
   if (!status) return { kind: 'absent', text: 'not listed' };
-  const notes = [reason && '(reason)', evidence && '(evidence)'].filter(
+  const marker = basis === 'claimed' ? undefined : BASIS_MARKERS[basis];
+  const notes = [reason && '(reason)', evidence && basis === 'claimed' && '(evidence)'].filter(
     (n): n is string => typeof n === 'string',
   );
   return {
@@ -69,8 +133,10 @@ export function cellView({ status, href, reason, evidence }: CellInput): CellVie
     href,
     status: status.id,
     text: `${status.symbol} ${status.label}`,
-    name: [status.label, ...notes].join(' '),
+    name: [status.label, ...notes, ...(marker ? [marker.name] : [])].join(' '),
     notes,
+    basis,
+    ...(marker ? { marker: marker.symbol } : {}),
   };
 }
 

@@ -7,6 +7,13 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type Dataset, loadDataset } from '../../scoring/dataset.ts';
+import {
+  type CellKey,
+  type CellProvenance,
+  provenanceFor,
+  shownMatrices,
+} from '../../scoring/provenance.ts';
+import type { PlatformId, PlatformMatrix } from '../../scoring/schema.ts';
 import { type Disagreement, loadDisagreements } from './disagreements.ts';
 
 /**
@@ -35,4 +42,23 @@ export function getDisagreements(): Promise<Map<string, Disagreement>> {
     (name) => readFile(join(dir, name), 'utf8'),
   );
   return disagreements;
+}
+
+export interface SiteProvenance {
+  /** Every cell's provenance, keyed by `cellKey` (`<platform>/<sub>/<vendor>`). */
+  cells: ReadonlyMap<CellKey, CellProvenance>;
+  /** The matrices as the site shows and scores them: each cell's shown assertion's status. */
+  shown: Record<PlatformId, PlatformMatrix>;
+}
+
+let provenance: Promise<SiteProvenance> | undefined;
+
+/** Each cell's provenance and the shown matrices (`scoring/provenance.ts`), once per build. */
+export function getProvenance(): Promise<SiteProvenance> {
+  provenance ??= getDataset().then((data) => {
+    // Shared with the open-data files, which read the same dataset object.
+    const cells = provenanceFor(data);
+    return { cells, shown: shownMatrices(data, cells) };
+  });
+  return provenance;
 }

@@ -1,16 +1,9 @@
 /**
- * The matrix as pages draw it: vendors with their scores, each cell's history, and the links a
- * cell's detail panel offers. Pure functions over the validated dataset.
+ * The matrix as pages draw it: vendors with their scores, and the links a cell's detail panel
+ * offers (each cell's history is its provenance, `scoring/provenance.ts`). Pure functions over the validated dataset.
  */
-import type {
-  HistoryEntry,
-  PlatformId,
-  PlatformMatrix,
-  Vendor,
-  WeightsFile,
-} from '../../scoring/schema.ts';
+import type { PlatformId, PlatformMatrix, Vendor, WeightsFile } from '../../scoring/schema.ts';
 import { scorePlatform, type VendorScore } from '../../scoring/score.ts';
-import { cellId } from './cell.ts';
 import { PROJECT_REPO_URL } from './site.ts';
 
 export interface VendorColumn {
@@ -26,28 +19,6 @@ export function vendorColumns(matrix: PlatformMatrix, weights: WeightsFile): Ven
     const score = byId.get(vendor.id);
     return score ? [{ vendor, score }] : [];
   });
-}
-
-/**
- * Groups a platform's history by cell, oldest first, for the per-cell history in detail panels.
- * Ordered by instant, not by date string: upstream commits carry different UTC offsets, so
- * "…T09:00+03:00" sorts after "…T07:00+00:00" as text though it happened earlier. The sort is
- * stable, so changes of one commit keep their file order.
- */
-export function historyByCell(
-  entries: readonly HistoryEntry[],
-  platform: PlatformId,
-): Map<string, HistoryEntry[]> {
-  const out = new Map<string, HistoryEntry[]>();
-  for (const entry of entries) {
-    if (entry.platform !== platform) continue;
-    const key = cellId(entry.subCategoryId, entry.vendorId);
-    const list = out.get(key);
-    if (list) list.push(entry);
-    else out.set(key, [entry]);
-  }
-  for (const list of out.values()) list.sort((a, b) => Date.parse(a.date) - Date.parse(b.date));
-  return out;
 }
 
 /**

@@ -30,7 +30,22 @@ describe('cellView', () => {
       text: '⚠️ Partially',
       name: 'Partially',
       notes: [],
+      basis: 'claimed',
     });
+  });
+
+  it('marks a basis other than a plain claim with a character and words in the accessible name', () => {
+    expect(cellView(input({ basis: 'measured', evidence: true }))).toMatchObject({
+      basis: 'measured',
+      marker: 'M',
+      name: 'Partially (measured)',
+      notes: [],
+    });
+    expect(cellView(input({ basis: 'disagreement', reason: true }))).toMatchObject({
+      marker: '≠',
+      name: 'Partially (reason) (assertions disagree)',
+    });
+    expect(cellView(input({ basis: 'claimed' }))).not.toHaveProperty('marker');
   });
 
   it('marks a reason and evidence in the text and in the accessible name', () => {
@@ -49,7 +64,10 @@ describe('cellView', () => {
 describe('MatrixCell (the islands’ cell)', () => {
   it('renders the markup the static table renders', () => {
     expect(html({ reason: true })).toBe(
-      '<td data-status="partially"><a href="#dns-query--acme" aria-label="Partially (reason)">⚠️ Partially<span class="note">(reason)</span></a></td>',
+      '<td data-status="partially" data-basis="claimed"><a href="#dns-query--acme" aria-label="Partially (reason)">⚠️ Partially<span class="note">(reason)</span></a></td>',
+    );
+    expect(html({ basis: 'evidence' })).toBe(
+      '<td data-status="partially" data-basis="evidence"><a href="#dns-query--acme" aria-label="Partially (evidence)">⚠️ Partially<span class="basis">E</span></a></td>',
     );
     expect(html({ status: undefined })).toBe('<td class="empty">not listed</td>');
   });

@@ -6,7 +6,7 @@ import { scorePlatform } from '../../scoring/score.ts';
 import { cellId } from '../../src/lib/cell.ts';
 import { explorerData } from '../../src/lib/explorer-data.ts';
 import { rowWeights, toPlatformMatrix } from '../../src/lib/explorer-matrix.ts';
-import { disputeUrl, evidenceUrl, historyByCell } from '../../src/lib/matrix.ts';
+import { disputeUrl, evidenceUrl } from '../../src/lib/matrix.ts';
 import { PROJECT_REPO_URL } from '../../src/lib/site.ts';
 import { rankOf, vendorSummaries } from '../../src/lib/vendors.ts';
 
@@ -39,35 +39,6 @@ describe('dispute and evidence links', () => {
     expect(evidenceUrl('evidence/agent.json')).toBe(
       `${PROJECT_REPO_URL}/blob/main/data/evidence/agent.json`,
     );
-  });
-});
-
-describe('history by cell', () => {
-  it('keeps one platform and orders each cell oldest first', () => {
-    const byCell = historyByCell(data.history.entries, 'windows');
-    expect(byCell.size).toBeGreaterThan(100);
-    for (const [id, list] of byCell) {
-      for (const e of list) {
-        expect(e.platform).toBe('windows');
-        expect(cellId(e.subCategoryId, e.vendorId)).toBe(id);
-      }
-      const instants = list.map((e) => Date.parse(e.date));
-      expect(instants).toEqual([...instants].sort((a, b) => a - b));
-    }
-  });
-
-  it('orders a cell by instant when commits carry different UTC offsets', () => {
-    const base = data.history.entries.find((e) => e.platform === 'linux');
-    if (!base) throw new Error('history has no Linux entry to copy');
-    // As text the +03:00 entry sorts last; as an instant it is the earliest.
-    const at = (date: string, commit: string) => ({ ...base, date, commit });
-    const entries = [
-      at('2024-05-01T07:00:00+00:00', 'b'),
-      at('2024-05-01T09:00:00+03:00', 'a'),
-      at('2024-05-01T02:00:00-08:00', 'c'),
-    ];
-    const list = historyByCell(entries, 'linux').get(cellId(base.subCategoryId, base.vendorId));
-    expect(list?.map((e) => e.commit)).toEqual(['a', 'b', 'c']);
   });
 });
 

@@ -9,7 +9,7 @@ import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PlatformMatrix } from '../../scoring/schema.ts';
+import type { HistoryEntry, PlatformMatrix } from '../../scoring/schema.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const XSS_NAME = '<img src=x onerror=alert(1)>';
@@ -150,7 +150,7 @@ describe('the built site', () => {
     const linux = await page('linux');
     const id = 'driver-load--reference-agent';
     expect(linux).toContain(
-      `<td data-status="not-tested"><a href="#${id}" aria-label="Not Tested (reason)">🧪 Not Tested`,
+      `<td data-status="not-tested" data-basis="not-tested"><a href="#${id}" aria-label="Not Tested (reason) (untested)">🧪 Not Tested<span class="note">(reason)</span><span class="basis">?</span>`,
     );
     const start = linux.indexOf(`id="${id}" class="cell-detail"`);
     expect(linux.slice(start, linux.indexOf('</div>', start))).toContain(
@@ -196,8 +196,53 @@ describe('the built site', () => {
     }
   });
 
+  it('lists a measured cell’s assertion with its facts and evidence link in the static HTML', async () => {
+    const linux = await page('linux');
+    const id = 'dns-query--reference-agent';
+    expect(linux).toMatch(
+      new RegExp(
+        `<td data-status="[a-z-]+" data-basis="measured"><a href="#${id}" aria-label="[^"]+ \\(measured\\)">[^<]+<span class="basis">M</span>`,
+      ),
+    );
+    const start = linux.indexOf(`id="${id}" class="cell-detail"`);
+    const panel = linux.slice(start, linux.indexOf('</div>', start));
+    expect(panel).toMatch(/<li><b>Measured<\/b> [^<]+, \d{4}-\d{2}-\d{2}: measured by CI<dl>/);
+    for (const label of ['Tester', 'Product', 'Settings', 'Host', 'Time window', 'Sensor'])
+      expect(panel, label).toContain(`<dt>${label}</dt>`);
+    expect(panel).toContain('<dt>Manifest SHA-256</dt>');
+    expect(panel).toContain('<dd>ci (CI)</dd>');
+    expect(panel).toContain(
+      '/blob/main/data/evidence/reference-agent.json#dns-query">evidence record</a>',
+    );
+  });
+
+  it('lists a claimed cell’s history with its pull request and commit, and explains the markers', async () => {
+    const linux = await page('linux');
+    // A Linux cell upstream changed through a pull request: its claim links both.
+    const history = JSON.parse(await readFile(join(root, 'data', 'history.json'), 'utf8')) as {
+      entries: HistoryEntry[];
+    };
+    const entry = history.entries.find((e) => e.platform === 'linux' && e.pr !== null && e.new);
+    if (!entry) throw new Error('data/history.json has no Linux change made through a PR.');
+    const id = `${entry.current?.subCategoryId ?? entry.subCategoryId}--${entry.current?.vendorId ?? entry.vendorId}`;
+    const start = linux.indexOf(`id="${id}" class="cell-detail"`);
+    expect(start, id).toBeGreaterThan(0);
+    const panel = linux.slice(start, linux.indexOf('</div>', start));
+    const commit = entry.commit.slice(0, 7);
+    expect(panel).toContain(
+      `<a href="https://github.com/tsale/EDR-Telemetry/pull/${entry.pr}">PR #${entry.pr}</a> (<a href="https://github.com/tsale/EDR-Telemetry/commit/${commit}">commit ${commit}</a>)`,
+    );
+    expect(linux).toMatch(
+      /<span class="basis" aria-hidden="true"[^>]*>M<\/span> measured<\/dt>\s*<dd[^>]*>Measured: CI runs/,
+    );
+    expect(linux).toMatch(
+      /<td data-status="[a-z-]+" data-basis="claimed"><a href="#[^"]+" aria-label="[^"(]+">/,
+    );
+  });
+
   it('draws a cell with the same markup in the static table and in the comparison', async () => {
-    const cell = /<td data-status="[a-z-]+"><a href="([^"]+)"[^>]*>.*?<\/a><\/td>/g;
+    const cell =
+      /<td data-status="[a-z-]+" data-basis="[a-z-]+"><a href="([^"]+)"[^>]*>.*?<\/a><\/td>/g;
     const linux = new Map(
       [...(await page('linux')).matchAll(cell)].map((m) => [m[1] ?? '', m[0]] as const),
     );
@@ -206,6 +251,7 @@ describe('the built site', () => {
     );
     expect(compared.length).toBeGreaterThan(50);
     expect(compared.some((m) => m[0].includes('class="note"'))).toBe(true);
+    expect(compared.some((m) => m[0].includes('data-basis="claimed"'))).toBe(true);
     for (const m of compared) {
       const id = m[1]?.slice('/linux/'.length) ?? '';
       expect(m[0].replace(`href="/linux/${id}"`, `href="${id}"`), id).toBe(linux.get(id));
