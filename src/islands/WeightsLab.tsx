@@ -1,11 +1,13 @@
 /**
  * "Your own weights": the reader changes any sub-category weight (or zeroes a whole category) and
  * the ranking is recomputed in the browser by `scoring/score.ts`, the same function the build
- * uses. The weights live in the query string, so the page's address is a link to them.
+ * uses. A switch counts only the cells evidence or measurement backs (every other cell scores 0).
+ * The weights and the switch live in the query string, so the page's address is a link to them.
  */
 import { useEffect, useId, useMemo, useState } from 'react';
-import type { StatusValues } from '../../scoring/schema.ts';
+import type { PlatformMatrix, StatusValues } from '../../scoring/schema.ts';
 import { leaders, scorePlatform } from '../../scoring/score.ts';
+import { cellId } from '../lib/cell.ts';
 import type { ExplorerData } from '../lib/explorer-data.ts';
 import { rowWeights, toPlatformMatrix } from '../lib/explorer-matrix.ts';
 import { rankText } from '../lib/ranking.ts';
@@ -20,11 +22,37 @@ import {
 interface Props {
   platforms: ExplorerData[];
   statusValues: StatusValues;
+  /**
+   * Per platform id, the `cellId`s of cells evidence or measurement backs (`backedCellIds`,
+   * the cells `isBacked` in scoring/provenance.ts accepts).
+   */
+  backed: Readonly<Record<string, readonly string[]>>;
 }
 
 type Weights = Record<string, Record<string, number>>;
 
-export default function WeightsLab({ platforms, statusValues }: Props) {
+/**
+ * The matrix with only the cells in `backed` (ids from `cellId`): a cell left out scores 0, as
+ * `scorePlatform` scores a vendor without a cell in a row.
+ *
+ * @internal exported for its test
+ */
+export function onlyBacked(matrix: PlatformMatrix, backed: ReadonlySet<string>): PlatformMatrix {
+  return {
+    ...matrix,
+    categories: matrix.categories.map((category) => ({
+      ...category,
+      subCategories: category.subCategories.map((sub) => ({
+        ...sub,
+        cells: Object.fromEntries(
+          Object.entries(sub.cells).filter(([vendorId]) => backed.has(cellId(sub.id, vendorId))),
+        ),
+      })),
+    })),
+  };
+}
+
+export default function WeightsLab({ platforms, statusValues, backed }: Props) {
   const defaults = useMemo<WeightTable>(
     () => Object.fromEntries(platforms.map((p) => [p.platform.id, rowWeights(p)])),
     [platforms],
@@ -43,12 +71,14 @@ export default function WeightsLab({ platforms, statusValues }: Props) {
   const [problems, setProblems] = useState<string[]>([]);
   const [ready, setReady] = useState(false);
   const [copied, setCopied] = useState(false);
+  const [backedOnly, setBackedOnly] = useState(false);
   const ids = useId();
 
   useEffect(() => {
     const parsed = parseWeightParams(window.location.search, defaults);
     setWeights(parsed.weights);
     if (parsed.platform) setPlatformId(parsed.platform);
+    setBackedOnly(parsed.backedOnly);
     setProblems(parsed.problems);
     setReady(true);
   }, [defaults]);
@@ -59,14 +89,23 @@ export default function WeightsLab({ platforms, statusValues }: Props) {
       weights,
       defaults,
       platformId === first ? undefined : platformId,
+      backedOnly,
     );
     const url = `${window.location.pathname}${query ? `?${query}` : ''}${window.location.hash}`;
     window.history.replaceState(window.history.state, '', url);
     setCopied(false);
-  }, [weights, platformId, defaults, first, ready]);
+  }, [weights, platformId, defaults, first, ready, backedOnly]);
 
   const data = platforms.find((p) => p.platform.id === platformId) ?? platforms[0];
-  const matrix = data && matrices.get(data.platform.id);
+  const full = data && matrices.get(data.platform.id);
+  const backedIds = useMemo(
+    () => new Set(data ? (backed[data.platform.id] ?? []) : []),
+    [backed, data],
+  );
+  const matrix = useMemo(
+    () => (full && backedOnly ? onlyBacked(full, backedIds) : full),
+    [full, backedOnly, backedIds],
+  );
   const current = (data && weights[data.platform.id]) ?? {};
   const ranking = useMemo(
     () => (matrix ? scorePlatform(matrix, current, statusValues) : []),
@@ -119,6 +158,17 @@ export default function WeightsLab({ platforms, statusValues }: Props) {
           </label>
         ))}
       </fieldset>
+      <p className="lab-backed">
+        <label className="check">
+          <input
+            type="checkbox"
+            disabled={!ready}
+            checked={backedOnly}
+            onChange={(e) => setBackedOnly(e.target.checked)}
+          />{' '}
+          Count only evidence-backed cells (every other cell scores 0)
+        </label>
+      </p>
       {problems.length > 0 && (
         <div className="lab-problems" role="status">
           <p>Parts of this link could not be used:</p>
@@ -131,7 +181,11 @@ export default function WeightsLab({ platforms, statusValues }: Props) {
       )}
       <p className="lab-summary" aria-live="polite">
         {ready
-          ? `${data.platform.name}: ${changedCount} of ${data.rows.length} weights changed. ${
+          ? `${data.platform.name}: ${changedCount} of ${data.rows.length} weights changed${
+              backedOnly
+                ? `; only the ${backedIds.size} evidence-backed cells count, every other cell scores 0`
+                : ''
+            }. ${
               top.length > 0
                 ? `${top.map((t) => t.vendor).join(', ')} ${top.length === 1 ? 'ranks' : 'rank'} first among products with ${top[0]?.score.toFixed(2)}.`
                 : ''
@@ -141,7 +195,10 @@ export default function WeightsLab({ platforms, statusValues }: Props) {
       <div className="lab-grid">
         <div>
           <table className="data lab-ranking">
-            <caption>Ranking of {data.platform.name} with your weights</caption>
+            <caption>
+              Ranking of {data.platform.name} with your weights
+              {backedOnly && ', evidence-backed cells only'}
+            </caption>
             <thead>
               <tr>
                 <th scope="col">Rank</th>

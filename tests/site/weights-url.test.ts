@@ -20,7 +20,28 @@ describe('weights in a link', () => {
     const query = encodeWeightParams(weights, defaults, 'linux');
     expect(query).toBe('p=linux&linux=dns-query:0,md5:2.5');
     const parsed = parseWeightParams(`?${query}`, defaults);
-    expect(parsed).toEqual({ weights, platform: 'linux', problems: [] });
+    expect(parsed).toEqual({ weights, platform: 'linux', backedOnly: false, problems: [] });
+  });
+
+  it('keeps “evidence-backed cells only” in the link', () => {
+    const query = encodeWeightParams(defaults, defaults, 'windows', true);
+    expect(query).toBe('p=windows&backed=1');
+    expect(parseWeightParams(`?${query}`, defaults)).toMatchObject({
+      platform: 'windows',
+      backedOnly: true,
+      problems: [],
+    });
+    expect(parseWeightParams('?linux=md5:1', defaults).backedOnly).toBe(false);
+  });
+
+  it('counts every cell and says why when the backed flag has another value', () => {
+    const parsed = parseWeightParams('?backed=yes', defaults);
+    expect(parsed.backedOnly).toBe(false);
+    expect(parsed.problems).toMatchInlineSnapshot(`
+      [
+        ""backed=yes" is not understood; "backed=1" counts only evidence-backed cells, so every cell was counted.",
+      ]
+    `);
   });
 
   it('gives the published weights for an empty query', () => {
