@@ -212,22 +212,37 @@ async function loadIssues(dir: string): Promise<string[]> {
 
 describe('evidence packages', () => {
   it('attach to their cell, change what is shown and scored, and back the points', async () => {
+    const row = 'process-creation';
+    const before = provenance.get(cellKey('linux', row, 'elastic'));
+    expect(before?.basis).toBe('claimed');
+    expect(before?.shown.status).toBe('yes');
     const dir = await withPackage({
       schemaVersion: 1,
       platform: 'linux',
       vendor: 'elastic',
-      cells: { 'file-size': evidence('partially', '2026-07-01T00:00:00Z') },
+      cells: {
+        [row]: {
+          ...evidence('partially', '2026-07-01T00:00:00Z'),
+          evidence: {
+            record: `evidence/test-package/record.json#${row}`,
+            captureSha256: 'b'.repeat(64),
+          },
+        },
+      },
     });
     const withEvidence = await loadDataset(dir);
     const cells = cellProvenance(withEvidence);
-    const cell = cells.get(cellKey('linux', 'file-size', 'elastic'));
+    const cell = cells.get(cellKey('linux', row, 'elastic'));
     expect(cell?.basis).toBe('evidence');
     expect(cell?.disagreement).toBe(true);
-    expect(cell?.assertions.map((a: Assertion) => a.basis)).toEqual(['evidence', 'claimed']);
+    expect(cell?.assertions.map((a: Assertion) => a.basis)).toEqual([
+      'evidence',
+      ...(before?.assertions.map((a) => a.basis) ?? []),
+    ]);
 
     // Reference: the claimed score minus what the one cell loses, from weights.json read directly.
     const weights = JSON.parse(await readFile(join(DATA_DIR, 'weights.json'), 'utf8'));
-    const weight = weights.platforms.linux['file-size'] as number;
+    const weight = weights.platforms.linux[row] as number;
     const loss = weight * (weights.statusValues.yes - weights.statusValues.partially);
     const claimed = scorePlatform(
       data.matrices.linux,
@@ -240,12 +255,18 @@ describe('evidence packages', () => {
       list.find((v) => v.vendorId === 'elastic')?.score ?? NaN;
     expect(elastic(shown)).toBeCloseTo(elastic(claimed) - loss, 2);
     // The claimed matrix itself is untouched.
-    expect(
-      withEvidence.matrices.linux.categories
-        .flatMap((c) => c.subCategories)
-        .find((s) => s.id === 'file-size')?.cells.elastic?.status,
-    ).toBe('yes');
+    const claimedRow = withEvidence.matrices.linux.categories
+      .flatMap((c) => c.subCategories)
+      .find((s) => s.id === row);
+    expect(claimedRow?.cells.elastic?.status).toBe('yes');
 
+    const backedBefore = backedScores(
+      'linux',
+      shownMatrices(data).linux,
+      provenance,
+      weights.platforms.linux,
+      weights.statusValues,
+    ).find((b) => b.vendorId === 'elastic');
     const backed = backedScores(
       'linux',
       shownMatrix,
@@ -253,8 +274,10 @@ describe('evidence packages', () => {
       weights.platforms.linux,
       weights.statusValues,
     );
-    const elasticBacked = backed.find((b) => b.vendorId === 'elastic');
-    expect(elasticBacked?.backedPoints).toBeCloseTo(weight * weights.statusValues.partially, 2);
+    expect(backed.find((b) => b.vendorId === 'elastic')?.backedPoints).toBeCloseTo(
+      (backedBefore?.backedPoints ?? NaN) + weight * weights.statusValues.partially,
+      2,
+    );
     expect(backed.find((b) => b.vendorId === 'reference-agent')?.backedShare).toBe(1);
     expect(backed.find((b) => b.vendorId === 'crowdstrike')?.backedShare).toBe(0);
   });

@@ -111,7 +111,9 @@ describe('provenance in the open data', () => {
       if (a.basis === 'claimed') continue;
       expect(a.evidence.manifestSha256 ?? a.evidence.captureSha256).toMatch(/^[0-9a-f]{64}$/);
       expect(a.host).toBeDefined();
-      expect(a.product.version).toBeDefined();
+      expect(a.product.name.length).toBeGreaterThan(0);
+      // CI knows the version of the sensor it runs; a package states it where its source does.
+      if (a.basis === 'measured') expect(a.product.version).toBeDefined();
     }
   });
 
