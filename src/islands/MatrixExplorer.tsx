@@ -59,6 +59,9 @@ function download(name: string, type: string, text: string) {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
+/** How long the view must stay unchanged before the address shows it. */
+const URL_DELAY_MS = 600;
+
 export default function MatrixExplorer({ data, staticId }: Props) {
   const universe = useMemo<ViewUniverse>(
     () => ({
@@ -90,13 +93,27 @@ export default function MatrixExplorer({ data, staticId }: Props) {
 
   const active = ready && !isDefaultView(view, universe);
 
+  const query = ready ? encodeView(view, universe) : null;
+  const viewUrl = () =>
+    `${window.location.pathname}${query ? `?${query}` : ''}${window.location.hash}`;
+  // The address follows the view once the reader pauses, not on every keystroke: changing it
+  // makes Chromium restyle every link of the page (the base URL changed), about 200 ms on the
+  // Windows matrix at 4x throttling, which a keystroke must not wait for.
   useEffect(() => {
-    if (!ready) return;
-    const query = encodeView(view, universe);
-    const url = `${window.location.pathname}${query ? `?${query}` : ''}${window.location.hash}`;
-    window.history.replaceState(window.history.state, '', url);
+    if (query === null) return;
     setCopied(false);
-  }, [view, universe, ready]);
+    const url = `${window.location.pathname}${query ? `?${query}` : ''}${window.location.hash}`;
+    const write = () => {
+      const current = `${window.location.pathname}${window.location.search}${window.location.hash}`;
+      if (current !== url) window.history.replaceState(window.history.state, '', url);
+    };
+    const timer = setTimeout(write, URL_DELAY_MS);
+    window.addEventListener('pagehide', write);
+    return () => {
+      clearTimeout(timer);
+      window.removeEventListener('pagehide', write);
+    };
+  }, [query]);
 
   const vendorIndex = useMemo(() => new Map(data.vendors.map((v, i) => [v.id, i])), [data]);
   const visibleIndices = view.vendors.flatMap((id) => {
@@ -188,7 +205,7 @@ export default function MatrixExplorer({ data, staticId }: Props) {
 
   const copyLink = async () => {
     try {
-      await navigator.clipboard.writeText(window.location.href);
+      await navigator.clipboard.writeText(new URL(viewUrl(), window.location.href).href);
       setCopied(true);
     } catch {
       // Clipboard access can be refused; the address bar already holds the same link.
