@@ -40,4 +40,16 @@ describe('site speed budgets', () => {
       ]);
     expect(budgetMisses({ page: '/linux/', ...met, tbtMs: BUDGETS.tbtMs })).toEqual([]);
   });
+
+  it('holds matrix pages to 100 ms per interaction and to keeping every early keystroke', () => {
+    expect(budgetMisses({ page: '/windows/', ...met, interactionMs: 100 })).toEqual([]);
+    expect(
+      budgetMisses({
+        page: '/windows/',
+        ...met,
+        interactionMs: 232,
+        typingProblems: ['typed "dns", the box holds ""'],
+      }),
+    ).toEqual(['interaction 232 ms > 100 ms', 'typed "dns", the box holds ""']);
+  });
 });
