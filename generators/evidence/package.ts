@@ -21,7 +21,7 @@ import {
   AssertionsFileSchema,
   type EvidenceAssertion,
 } from '../../scoring/provenance.schema.ts';
-import type { PlatformMatrix, StatusId } from '../../scoring/schema.ts';
+import { type PlatformMatrix, SlugSchema, type StatusId } from '../../scoring/schema.ts';
 import { slugify } from '../../scoring/slug.ts';
 import type { StatusCatalog } from '../../scoring/statuses.ts';
 import { DATA_DIR, type EvidenceRun, loadManifest, runEvidence } from './evidence.ts';
@@ -172,6 +172,10 @@ export async function createPackage(request: PackageRequest): Promise<Derived & 
   const now = (request.now ?? (() => new Date()))();
   const date = `${now.toISOString().slice(0, 19)}Z`;
   const id = request.id ?? `${vendor.id}-${platform}-${date.slice(0, 10)}`;
+  if (!SlugSchema.safeParse(id).success)
+    throw new PackageError(
+      `--id "${id}" is not a folder name the data accepts: lowercase letters, digits and single hyphens, such as "elastic-linux-pr199".`,
+    );
   const dir = join(request.root, id);
   const exists = await readFile(join(dir, PACKAGE_FILES.record)).then(
     () => true,
@@ -183,9 +187,11 @@ export async function createPackage(request: PackageRequest): Promise<Derived & 
     );
   const name = (base: string, ext: string, i: number, count: number) =>
     count === 1 ? `${base}.${ext}` : `${base}-${i + 1}.${ext}`;
-  const captureFiles = captureTexts.map((_, i) =>
-    name('capture', `${EXTENSION[shapes[i] as FileShape]}.gz`, i, captureTexts.length),
-  );
+  const captureFiles = captureTexts.map((t, i) => {
+    // wevtutil's XML is text to the sanitiser, but a reader opening it expects .xml.
+    const ext = t.text.trimStart().startsWith('<') ? 'xml' : EXTENSION[shapes[i] as FileShape];
+    return name('capture', `${ext}.gz`, i, captureTexts.length);
+  });
   const manifestFiles = manifestTexts.map((_, i) =>
     name('manifest', 'json', i, manifestTexts.length),
   );

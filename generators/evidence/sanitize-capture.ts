@@ -10,7 +10,7 @@ import { gunzipSync } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
 import type { Doc } from './readers/fields.ts';
 import { firstLines, streamLines } from './readers/lines.ts';
-import type { Sanitizer } from './sanitize.ts';
+import { escapeStandIns, type Sanitizer } from './sanitize.ts';
 
 /** How a file is taken apart for sanitising. */
 export type FileShape = 'json-lines' | 'json' | 'csv' | 'text';
@@ -133,12 +133,17 @@ export async function sanitizeFile(
     text = `${out.join('\n')}\n`;
   } else {
     const out: string[] = [];
+    let xml = false;
     await streamLines(path, (raw, lineNo) => {
       const line = lineNo === 1 && raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
       if (line.trim() === '') out.push(line);
       else if (shape === 'json-lines')
         out.push(JSON.stringify(s.value(parseJson(line, path, lineNo))));
-      else out.push(s.text(line));
+      else {
+        // wevtutil's XML: a stand-in must stay text inside an element.
+        if (out.every((l) => l.trim() === '')) xml = line.trimStart().startsWith('<');
+        out.push(xml ? escapeStandIns(s.text(line)) : s.text(line));
+      }
     });
     text = `${out.join('\n')}\n`;
   }

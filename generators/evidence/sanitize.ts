@@ -118,7 +118,8 @@ const KEPT_USERS =
 const KEPT_DOMAINS =
   /^(?:nt authority|builtin|nt service|window manager|font driver host|workgroup|nt virtual machine|iis apppool|-|\.)$/i;
 /** `C:\Users\<name>` folders that are not a person's. */
-const KEPT_PROFILES = /^(?:public|default|default user|all users|defaultapppool|<[a-z-]+>)$/i;
+const KEPT_PROFILES =
+  /^(?:public|default|default user|all users|defaultapppool|<[a-z0-9-]+>|&lt;[a-z0-9-]+&gt;)$/i;
 
 /** Key names (the last dotted segment, or the whole ECS path) whose value is a machine's name. */
 const HOST_FIELD =
@@ -140,11 +141,13 @@ const SECRET_FIELD =
 const NOT_SECRET_FIELD =
   /(?:entity_id|guid|hash|hashes|sha1|sha256|sha384|sha512|md5|ssdeep|tlsh|imphash|header_bytes|^id$|record_id|logonid|sequence|keywords|calltrace)$/i;
 
-const STAND_IN = /^<[a-z0-9-]+>$/;
+/** A stand-in, as written in text or escaped in XML (`&lt;host-1&gt;`). */
+const STAND_IN = /^(?:<[a-z0-9-]+>|&lt;[a-z0-9-]+&gt;)$/;
 const SID = /\bS-1-(?:5-21|12-1)(?:-\d+){3,6}\b/g;
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
-const UNIX_HOME = /(\/(?:home|Users|var\/home))\/([^/\s"',;:<>]+)/g;
-const WINDOWS_PROFILE = /(\\(?:Users|Documents and Settings)\\+)([^\\/"\s,;:<>]+)/gi;
+// `&` ends a name too: an XML capture writes a stand-in as `&lt;user-1&gt;`.
+const UNIX_HOME = /(\/(?:home|Users|var\/home))\/([^/\s"',;:<>&]+)/g;
+const WINDOWS_PROFILE = /(\\(?:Users|Documents and Settings)\\+)([^\\/"\s,;:<>&]+)/gi;
 const IPV4 = /(?<![\w.])(\d{1,3}(?:\.\d{1,3}){3})(?!\w|\.\d)/g;
 const IPV6 =
   /(?<![\w:.])((?:[0-9A-Fa-f]{0,4}:){2,7}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{1,4})?)(?![\w:]|\.\d)/g;
@@ -197,6 +200,11 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/** Stand-ins escaped for XML, where a bare `<host-1>` would read as an element. */
+export function escapeStandIns(xml: string): string {
+  return xml.replace(/<((?:host|domain|host-id|user|sid|email|secret)-\d+)>/g, '&lt;$1&gt;');
+}
+
 /**
  * Replaces identifying values with stable stand-ins. Use one instance for every file of a
  * package: first `learn` from every document (host, domain and user names found in known fields
@@ -240,7 +248,7 @@ export class Sanitizer {
 
   private learnWord(word: string, kind: 'host' | 'domain' | 'user'): void {
     const w = word.trim();
-    if (w.length < 3 || STAND_IN.test(w) || w.includes('<')) return;
+    if (w.length < 3 || STAND_IN.test(w) || w.includes('<') || w.includes('&lt;')) return;
     const key = w.toLowerCase();
     if (this.words.has(key)) return;
     this.words.set(key, kind);

@@ -254,3 +254,31 @@ describe('a Windows sample-events package (OTRF schtask_create, Sysmon)', () => 
     expect((await verifyPackage(dir)).differences).toEqual([]);
   }, 60_000);
 });
+
+describe('Windows captures in the other layouts', () => {
+  it('packages wevtutil XML (stand-ins escaped inside elements) and Winlogbeat alike, and both verify', async () => {
+    const cells: string[][] = [];
+    for (const [id, file] of [
+      ['xml', 'schtask_create.wevtutil.xml'],
+      ['winlogbeat', 'schtask_create.winlogbeat.ndjson'],
+    ] as const) {
+      const made = await createPackage({
+        captures: [join(WINDOWS, file)],
+        manifests: [],
+        vendor: 'sysmon',
+        tester: { handle: 'otrf' },
+        id: `layout-${id}`,
+        root,
+      });
+      expect((await verifyPackage(made.dir)).differences, file).toEqual([]);
+      const text = gunzipSync(
+        readFileSync(join(made.dir, made.record.inputs.captures[0]?.file ?? '')),
+      ).toString('utf8');
+      expect(text).not.toMatch(/WORKSTATION\d|theshire|pgustavo|S-1-5-21-\d/i);
+      cells.push(Object.keys(made.assertions.cells).sort());
+    }
+    // The same real records in two layouts show the same sub-categories.
+    expect(cells[0]).toEqual(cells[1]);
+    expect(cells[0]?.length).toBeGreaterThan(5);
+  }, 60_000);
+});
