@@ -92,11 +92,12 @@ const utc = (iso: string) => new Date(iso).toISOString().slice(0, 19).replace('T
 const short = (sha: string) => sha.slice(0, 12);
 
 /**
- * A claim reads as one line ("claimed in PR #131 (commit cb3e961), by @octo (external), upgrade"):
- * a Windows page holds 2,000+ of them, so what the ledger does not know is left out rather than
- * spelt out on every line (the methodology says a claim names what the ledger records). Links are
- * the pull request, when there is one, and the commit by its short hash, which GitHub resolves:
- * the full hashes would add a sixth to the page; the open data carries them.
+ * A claim reads as one line ("claimed in PR #131, by @octo (external), upgrade"): a Windows page
+ * holds about 2,000 of them, which must stay within the page's weight budget, so what the ledger
+ * does not know is left out rather than spelt out on every line (the methodology says a claim
+ * names what the ledger records), and one link stands for the source: the pull request, or the
+ * commit of a direct one by its short hash, which GitHub resolves. The open data carries every
+ * full hash.
  */
 function claimedView(a: ClaimedAssertion): AssertionView {
   const { source } = a;
@@ -113,12 +114,12 @@ function claimedView(a: ClaimedAssertion): AssertionView {
   }
   if (source.change !== 'unknown')
     facts.push({ label: 'Change', text: CHANGE_TEXT[source.change] });
+  // The pull request's page lists its commits; a direct commit links itself.
   const commit = source.commit.slice(0, 7);
   const links = [
-    ...(source.pr
-      ? [{ text: `PR #${source.prNumber ?? source.pr.split('/').pop()}`, href: source.pr }]
-      : []),
-    { text: `commit ${commit}`, href: source.commitUrl.replace(source.commit, commit) },
+    source.pr
+      ? { text: `PR #${source.prNumber ?? source.pr.split('/').pop()}`, href: source.pr }
+      : { text: `commit ${commit}`, href: source.commitUrl.replace(source.commit, commit) },
   ];
   return {
     basis: BASIS_NAMES.claimed,

@@ -216,21 +216,30 @@ describe('the built site', () => {
     );
   });
 
-  it('lists a claimed cell’s history with its pull request and commit, and explains the markers', async () => {
+  it('lists a claimed cell’s history with its pull request or commit, and explains the markers', async () => {
     const linux = await page('linux');
-    // A Linux cell upstream changed through a pull request: its claim links both.
+    // Linux cells upstream changed through a pull request and by a direct commit: each claim
+    // links its source.
     const history = JSON.parse(await readFile(join(root, 'data', 'history.json'), 'utf8')) as {
       entries: HistoryEntry[];
     };
-    const entry = history.entries.find((e) => e.platform === 'linux' && e.pr !== null && e.new);
-    if (!entry) throw new Error('data/history.json has no Linux change made through a PR.');
-    const id = `${entry.current?.subCategoryId ?? entry.subCategoryId}--${entry.current?.vendorId ?? entry.vendorId}`;
-    const start = linux.indexOf(`id="${id}" class="cell-detail"`);
-    expect(start, id).toBeGreaterThan(0);
-    const panel = linux.slice(start, linux.indexOf('</div>', start));
-    const commit = entry.commit.slice(0, 7);
-    expect(panel).toContain(
-      `<a href="https://github.com/tsale/EDR-Telemetry/pull/${entry.pr}">PR #${entry.pr}</a> (<a href="https://github.com/tsale/EDR-Telemetry/commit/${commit}">commit ${commit}</a>)`,
+    const linuxClaims = history.entries.filter((e) => e.platform === 'linux' && e.new);
+    const panelOf = (entry: HistoryEntry) => {
+      const id = `${entry.current?.subCategoryId ?? entry.subCategoryId}--${entry.current?.vendorId ?? entry.vendorId}`;
+      const start = linux.indexOf(`id="${id}" class="cell-detail"`);
+      expect(start, id).toBeGreaterThan(0);
+      return linux.slice(start, linux.indexOf('</div>', start));
+    };
+    const viaPr = linuxClaims.find((e) => e.pr !== null);
+    const direct = linuxClaims.find((e) => e.pr === null && e.ledger?.pr === undefined);
+    if (!viaPr || !direct)
+      throw new Error('data/history.json lacks a Linux change by PR and a direct one.');
+    expect(panelOf(viaPr)).toContain(
+      `claimed in <a href="https://github.com/tsale/EDR-Telemetry/pull/${viaPr.pr}">PR #${viaPr.pr}</a>`,
+    );
+    const commit = direct.commit.slice(0, 7);
+    expect(panelOf(direct)).toContain(
+      `claimed in <a href="https://github.com/tsale/EDR-Telemetry/commit/${commit}">commit ${commit}</a>`,
     );
     expect(linux).toMatch(
       /<span class="basis" aria-hidden="true"[^>]*>M<\/span> measured<\/dt>\s*<dd[^>]*>Measured: CI runs/,
