@@ -282,3 +282,51 @@ describe('Windows captures in the other layouts', () => {
     expect(cells[0]?.length).toBeGreaterThan(5);
   }, 60_000);
 });
+
+describe('npm run evidence -- package', () => {
+  const CLI = resolve(import.meta.dirname, '../../generators/evidence/cli.ts');
+  const run = (args: string[]) =>
+    spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000 });
+
+  it('lists its flags in --help', () => {
+    const help = run(['--help']);
+    expect(help.status).toBe(0);
+    for (const flag of [
+      '--tester',
+      '--affiliation',
+      '--policy',
+      '--version-for',
+      '--notice',
+      '--cells',
+    ])
+      expect(help.stdout).toContain(flag);
+  });
+
+  it('refuses, with exit 1 and the reason, a capture whose sensor is another product', () => {
+    const out = run([
+      'package',
+      '--events',
+      join(FIXTURES_DIR, 'handmade', 'elastic-defend.ndjson'),
+      '--vendor',
+      'CrowdStrike',
+      '--tester',
+      'someone',
+      '--out',
+      join(root, 'cli'),
+    ]);
+    expect(out.status).toBe(1);
+    expect(out.stderr).toContain('agent.type "endpoint" (Elastic Defend, evidence for "elastic")');
+  });
+
+  it('asks for the tester with exit 2', () => {
+    const out = run([
+      'package',
+      '--events',
+      join(WINDOWS, 'schtask_create.ndjson.gz'),
+      '--vendor',
+      'sysmon',
+    ]);
+    expect(out.status).toBe(2);
+    expect(out.stderr).toContain('package needs --tester <handle>');
+  });
+});
