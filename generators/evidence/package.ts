@@ -11,9 +11,10 @@
  * Everything after sanitising is derived from the folder alone (`derivePackage`), so
  * `npm run evidence:verify` can derive it again from what is committed and compare.
  */
+import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { loadCoreData, matrixRows } from '../../scoring/dataset.ts';
 import { formatIssue, parseData } from '../../scoring/issues.ts';
 import {
@@ -94,8 +95,8 @@ const EXTENSION: Record<FileShape, string> = {
   text: 'log',
 };
 
-function sha256Of(bytes: Buffer | string): Promise<string> {
-  return import('node:crypto').then((c) => c.createHash('sha256').update(bytes).digest('hex'));
+function sha256Of(bytes: Buffer | string): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }
 
 /** The matrix vendor a name or id refers to, or a new id from the name. */
@@ -220,7 +221,7 @@ export async function createPackage(request: PackageRequest): Promise<Derived & 
     const policySha =
       request.policy?.file === undefined
         ? undefined
-        : await sha256Of(
+        : sha256Of(
             await readFile(request.policy.file).catch(() => {
               throw new PackageError(`--policy: ${request.policy?.file} cannot be read.`);
             }),
@@ -351,11 +352,10 @@ export async function derivePackage(
   const capturePaths = inputs.captures.map((c) => join(dir, c.file));
   const captures: PackageRecord['derived']['captures'] = [];
   for (const [i, path] of capturePaths.entries()) {
-    const { gunzipSync } = await import('node:zlib');
     const bytes = gunzipSync(await readFile(path));
     captures.push({
       file: (inputs.captures[i] as { file: string }).file,
-      sha256: await sha256Of(bytes),
+      sha256: sha256Of(bytes),
       events: 0,
       malformed: 0,
     });
