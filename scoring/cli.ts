@@ -6,7 +6,7 @@ import { type CoreData, loadCoreData, loadDataset } from './dataset.ts';
 import { formatRankings, type PlatformRanking, SCORE_FORMATS, type ScoreFormat } from './format.ts';
 import { DataValidationError } from './issues.ts';
 import { parseJsonText } from './json-file.ts';
-import { shownMatrices, summariseProvenance } from './provenance.ts';
+import { DISPLAY_RULE, shownMatrices, summariseProvenance } from './provenance.ts';
 import { PLATFORM_IDS, type PlatformId } from './schema.ts';
 import { maxScore, scorePlatform } from './score.ts';
 import { applyWeightOverrides } from './weight-overrides.ts';
@@ -54,6 +54,7 @@ const spec = {
     '  npm run -s score -- --format json',
     '  npm run score -- --shown --platform linux',
     "By default the claimed statuses are scored with upstream's formula; the JSON keeps upstream's shape plus each entry's kind.",
+    `With --shown: ${DISPLAY_RULE}`,
     'Exit codes: 0 scored, 1 the data or weights file has problems, 2 bad usage.',
   ],
 } satisfies CliSpec;

@@ -4,15 +4,8 @@
  * `npm run score -- --shown` read it from here. Pure: the files are read by `dataset.ts`
  * (`assertions-files.ts`), so this module also runs at build time without touching the disk.
  *
- * THE DISPLAY RULE (the methodology quotes it; `showAssertion` is its only implementation):
- *
- *   The matrix shows and scores the newest assertion of the strongest deciding basis: measured
- *   (CI ran the sensor), then evidence from a generator run, then claimed. Sample events never
- *   decide a status: they show which fields exist and support or contradict the others. A Not
- *   Tested verdict decides nothing either, unless no other assertion exists: an action that could
- *   not run says nothing against a claim. The cell disagrees when a current assertion (the newest
- *   of each source: the claim, each evidence package, each measured record) states a tested status
- *   other than the one shown; the panel then shows both.
+ * THE DISPLAY RULE is `DISPLAY_RULE` below, in words the methodology and `npm run score -- --help`
+ * quote; `showAssertion` and `disagrees` are its only implementation.
  */
 import type { LocatedAssertion } from './assertions-files.ts';
 import type { Assertion, Basis, ClaimedAssertion, EvidenceAssertion } from './provenance.schema.ts';
@@ -28,6 +21,10 @@ import type {
 import type { BackedScore } from './score.schema.ts';
 import { cellPoints, type PlatformWeights, roundScore } from './score.ts';
 import type { StatusCatalog } from './statuses.ts';
+
+/** Which assertion the matrix shows and scores, and when a cell disagrees; quoted, never restated. */
+export const DISPLAY_RULE =
+  'The matrix shows and scores the newest assertion of the strongest deciding basis: measured (CI ran the sensor), then evidence from a generator run, then claimed. Sample events never decide a status: they show which fields exist and support or contradict the others. A Not Tested verdict decides nothing either, unless no other assertion exists: an action that could not run says nothing against a claim. The cell disagrees when a current assertion (the newest of each source: the claim, each evidence package, each measured record) states a tested status other than the one shown; the panel then shows both.';
 
 /** The key of one cell across the three matrices: `<platform>/<subCategoryId>/<vendorId>`. */
 export type CellKey = `${PlatformId}/${string}/${string}`;

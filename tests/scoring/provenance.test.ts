@@ -14,6 +14,7 @@ import {
   cellKey,
   cellProvenance,
   currentAssertions,
+  DISPLAY_RULE,
   disagrees,
   isBacked,
   showAssertion,
@@ -134,6 +135,16 @@ describe('cell provenance on the committed data', () => {
 });
 
 describe('the display rule', () => {
+  it('is quoted word for word in scoring/README.md', async () => {
+    const readme = await readFile('scoring/README.md', 'utf8');
+    const quoted = readme
+      .split('\n')
+      .filter((line) => line.startsWith('>'))
+      .map((line) => line.replace(/^>\s?/, ''))
+      .join(' ');
+    expect(quoted).toContain(DISPLAY_RULE);
+  });
+
   it('shows generator-run evidence over a claim and says they disagree', () => {
     const list = [
       evidence('partially', '2026-07-01T00:00:00Z'),
