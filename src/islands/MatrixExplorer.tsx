@@ -34,11 +34,12 @@ import {
   type ViewUniverse,
 } from '../lib/view-state.ts';
 import {
+  BASIS_COLUMN,
   buildColumns,
   CATEGORY_COLUMN,
+  type CellFilterValue,
   features,
   STATUS_COLUMN,
-  type StatusFilterValue,
   TEXT_COLUMN,
 } from './matrix-table.ts';
 
@@ -68,6 +69,7 @@ export default function MatrixExplorer({ data, staticId }: Props) {
       vendorIds: data.vendors.map((v) => v.id),
       categoryIds: data.categories.map((c) => c.id),
       statusIds: data.statuses.map((s) => s.id),
+      basisIds: data.bases.map((b) => b.id),
     }),
     [data],
   );
@@ -125,9 +127,10 @@ export default function MatrixExplorer({ data, staticId }: Props) {
     [CATEGORY_COLUMN]: false,
     [TEXT_COLUMN]: false,
     [STATUS_COLUMN]: false,
+    [BASIS_COLUMN]: false,
     ...Object.fromEntries(data.vendors.map((v) => [v.id, view.vendors.includes(v.id)])),
   };
-  const columnOrder = [CATEGORY_COLUMN, TEXT_COLUMN, STATUS_COLUMN, ...view.vendors];
+  const columnOrder = [CATEGORY_COLUMN, TEXT_COLUMN, STATUS_COLUMN, BASIS_COLUMN, ...view.vendors];
   const columnFilters: ColumnFiltersState = [
     ...(view.query.trim() ? [{ id: TEXT_COLUMN, value: view.query }] : []),
     ...(view.statuses.length > 0
@@ -135,9 +138,20 @@ export default function MatrixExplorer({ data, staticId }: Props) {
           {
             id: STATUS_COLUMN,
             value: {
-              ranks: view.statuses.map((id) => universe.statusIds.indexOf(id)),
+              wanted: view.statuses.map((id) => universe.statusIds.indexOf(id)),
               vendorIndices: visibleIndices,
-            } satisfies StatusFilterValue,
+            } satisfies CellFilterValue,
+          },
+        ]
+      : []),
+    ...(view.bases.length > 0
+      ? [
+          {
+            id: BASIS_COLUMN,
+            value: {
+              wanted: view.bases.map((id) => universe.basisIds.indexOf(id)),
+              vendorIndices: visibleIndices,
+            } satisfies CellFilterValue,
           },
         ]
       : []),
@@ -344,6 +358,29 @@ export default function MatrixExplorer({ data, staticId }: Props) {
                     <span className="badge" data-status={s.id}>
                       <span aria-hidden="true">{s.symbol}</span> {s.label}
                     </span>
+                  </label>
+                ))}
+              </fieldset>
+            </details>
+            <details>
+              <summary>
+                How known{view.bases.length > 0 ? ` (${view.bases.length} chosen)` : ''}
+              </summary>
+              <fieldset className="panel">
+                <legend>Show rows where a shown product's cell is</legend>
+                {data.bases.map((b) => (
+                  <label key={b.id} className="check">
+                    <input
+                      type="checkbox"
+                      checked={view.bases.includes(b.id)}
+                      onChange={() => update({ bases: toggleIn(view.bases, b.id) })}
+                    />{' '}
+                    {b.symbol && (
+                      <span className="basis" aria-hidden="true">
+                        {b.symbol}
+                      </span>
+                    )}{' '}
+                    {b.label} <span className="muted">({b.cells} cells)</span>
                   </label>
                 ))}
               </fieldset>

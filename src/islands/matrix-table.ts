@@ -17,7 +17,7 @@ import {
   tableFeatures,
 } from '@tanstack/react-table';
 import type { ExplorerData, ExplorerRow } from '../lib/explorer-data.ts';
-import { hasWantedStatus, matchesQuery, rowFilterText } from '../lib/explorer-filter.ts';
+import { hasWantedCell, matchesQuery, rowFilterText } from '../lib/explorer-filter.ts';
 
 export const features = tableFeatures({
   columnVisibilityFeature,
@@ -29,14 +29,18 @@ export const features = tableFeatures({
 });
 export type Features = typeof features;
 
-/** Hidden helper columns: category order (always the first sort key) and the two filters. */
+/** Hidden helper columns: category order (always the first sort key) and the three filters. */
 export const CATEGORY_COLUMN = 'category';
 export const TEXT_COLUMN = 'text';
 export const STATUS_COLUMN = 'statuses';
+export const BASIS_COLUMN = 'bases';
 
-/** Filter value of the status column: status ranks wanted, and the vendor columns they apply to. */
-export interface StatusFilterValue {
-  ranks: readonly number[];
+/**
+ * Filter value of the status and basis columns: the values wanted (status ranks, basis indices)
+ * and the vendor columns they apply to.
+ */
+export interface CellFilterValue {
+  wanted: readonly number[];
   vendorIndices: readonly number[];
 }
 
@@ -62,8 +66,8 @@ const byNumber: SortFn<Features, ExplorerRow> = (a, b, columnId) =>
 const includesText: FilterFn<Features, ExplorerRow> = (row, columnId, value: string) =>
   matchesQuery(row.getValue<string>(columnId), value);
 
-const wantedStatus: FilterFn<Features, ExplorerRow> = (row, _columnId, value: StatusFilterValue) =>
-  hasWantedStatus(row.original.cells, value.ranks, value.vendorIndices);
+const wantedCell: FilterFn<Features, ExplorerRow> = (row, columnId, value: CellFilterValue) =>
+  hasWantedCell(row.getValue<number[]>(columnId), value.wanted, value.vendorIndices);
 
 /** Columns for one matrix: the helper columns, the sub-category column, one column per vendor. */
 export function buildColumns(data: ExplorerData): ColumnDef<Features, ExplorerRow, unknown>[] {
@@ -73,7 +77,8 @@ export function buildColumns(data: ExplorerData): ColumnDef<Features, ExplorerRo
       (row) => rowFilterText(row.name, row.id, data.categories[row.category]?.name ?? ''),
       { id: TEXT_COLUMN, filterFn: includesText },
     ),
-    helper.accessor((row) => row.cells, { id: STATUS_COLUMN, filterFn: wantedStatus }),
+    helper.accessor((row) => row.cells, { id: STATUS_COLUMN, filterFn: wantedCell }),
+    helper.accessor((row) => row.bases, { id: BASIS_COLUMN, filterFn: wantedCell }),
     ...data.vendors.map((vendor, i) =>
       helper.accessor((row) => row.cells[i] ?? -1, { id: vendor.id, sortFn: byStatusRank }),
     ),

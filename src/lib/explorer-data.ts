@@ -4,9 +4,12 @@
  * small. Built at build time from the validated dataset.
  */
 import type { Dataset } from '../../scoring/dataset.ts';
+import { type CellKey, type CellProvenance, cellKey } from '../../scoring/provenance.ts';
 import type { PlatformId, StatusId } from '../../scoring/schema.ts';
 import { categoryWeight } from '../../scoring/score.ts';
+import { BASIS_MARKERS, CELL_BASES, type CellBasis } from './cell.ts';
 import { vendorColumns } from './matrix.ts';
+import { cellBasis } from './provenance-view.ts';
 import { statusRank } from './status.ts';
 import { countUntested } from './untested.ts';
 
@@ -28,6 +31,16 @@ interface ExplorerVendor {
   untested: number;
 }
 
+interface ExplorerBasis {
+  id: CellBasis;
+  /** "claimed", "evidence", "measured", "assertions disagree", "untested". */
+  label: string;
+  /** The cell marker's character; empty for a plain claim, which has none. */
+  symbol: string;
+  /** Cells of the matrix resting on this basis. */
+  cells: number;
+}
+
 interface ExplorerCategory {
   id: string;
   name: string;
@@ -46,6 +59,8 @@ export interface ExplorerRow {
   reasons: number[];
   /** Indices of vendors whose cell links to measured evidence. */
   evidence: number[];
+  /** Basis per vendor (index into `bases`, as the cell's `data-basis`); -1 when absent. */
+  bases: number[];
 }
 
 export interface ExplorerData {
@@ -53,14 +68,43 @@ export interface ExplorerData {
   /** In rank order (best first), so `statuses[cell]` is the cell's status. */
   statuses: ExplorerStatus[];
   vendors: ExplorerVendor[];
+  /** What a cell rests on, in `CELL_BASES` order, so `bases[row.bases[i]]` is a cell's basis. */
+  bases: ExplorerBasis[];
   categories: ExplorerCategory[];
   rows: ExplorerRow[];
 }
 
-export function explorerData(data: Dataset, platform: PlatformId): ExplorerData {
+/**
+ * @param data the dataset as the page shows it (pass the shown matrices, as the static table
+ *   draws them, so the island's filters and the table agree)
+ * @param provenance each cell's provenance (`getProvenance().cells`); without it every cell reads
+ *   as a plain claim
+ */
+export function explorerData(
+  data: Pick<Dataset, 'matrices' | 'weights' | 'statuses'>,
+  platform: PlatformId,
+  provenance?: ReadonlyMap<CellKey, CellProvenance>,
+): ExplorerData {
   const matrix = data.matrices[platform];
   const weights = data.weights.platforms[platform];
   const columns = vendorColumns(matrix, data.weights);
+  const basisOf = (subId: string, vendorId: string): number =>
+    CELL_BASES.indexOf(cellBasis(provenance?.get(cellKey(platform, subId, vendorId))));
+  const rows = matrix.categories.flatMap((category, ci) =>
+    category.subCategories.map((sub) => ({
+      id: sub.id,
+      name: sub.name,
+      category: ci,
+      weight: weights[sub.id] ?? 0,
+      cells: columns.map(({ vendor }) => {
+        const cell = sub.cells[vendor.id];
+        return cell ? statusRank(cell.status) : -1;
+      }),
+      reasons: columns.flatMap(({ vendor }, i) => (sub.cells[vendor.id]?.reason ? [i] : [])),
+      evidence: columns.flatMap(({ vendor }, i) => (sub.cells[vendor.id]?.evidence ? [i] : [])),
+      bases: columns.map(({ vendor }) => (sub.cells[vendor.id] ? basisOf(sub.id, vendor.id) : -1)),
+    })),
+  );
   return {
     platform: { id: platform, name: matrix.platform.name },
     statuses: data.statuses.list.map(({ id, label, symbol }) => ({ id, label, symbol })),
@@ -80,19 +124,12 @@ export function explorerData(data: Dataset, platform: PlatformId): ExplorerData 
       name: c.name,
       weight: categoryWeight(c, weights),
     })),
-    rows: matrix.categories.flatMap((category, ci) =>
-      category.subCategories.map((sub) => ({
-        id: sub.id,
-        name: sub.name,
-        category: ci,
-        weight: weights[sub.id] ?? 0,
-        cells: columns.map(({ vendor }) => {
-          const cell = sub.cells[vendor.id];
-          return cell ? statusRank(cell.status) : -1;
-        }),
-        reasons: columns.flatMap(({ vendor }, i) => (sub.cells[vendor.id]?.reason ? [i] : [])),
-        evidence: columns.flatMap(({ vendor }, i) => (sub.cells[vendor.id]?.evidence ? [i] : [])),
-      })),
-    ),
+    bases: CELL_BASES.map((id, i) => ({
+      id,
+      label: id === 'claimed' ? 'claimed' : BASIS_MARKERS[id].name.replace(/[()]/g, ''),
+      symbol: id === 'claimed' ? '' : BASIS_MARKERS[id].symbol,
+      cells: rows.reduce((n, row) => n + row.bases.filter((b) => b === i).length, 0),
+    })),
+    rows,
   };
 }

@@ -20,18 +20,19 @@ export function matchesQuery(filterText: string, query: string): boolean {
 }
 
 /**
- * True when one of the shown vendors' cells has a wanted status.
+ * True when one of the shown vendors' cells has a wanted value: a status rank for the status
+ * filter, a basis index for the basis filter.
  *
- * @param cells status rank per vendor, -1 where a vendor has no cell
- * @param ranks the status ranks wanted
+ * @param cells the value per vendor, -1 where a vendor has no cell
+ * @param wanted the values wanted
  * @param vendorIndices the vendors shown (indices into `cells`)
  */
-export function hasWantedStatus(
+export function hasWantedCell(
   cells: readonly number[],
-  ranks: readonly number[],
+  wanted: readonly number[],
   vendorIndices: readonly number[],
 ): boolean {
-  return vendorIndices.some((i) => ranks.includes(cells[i] ?? -1));
+  return vendorIndices.some((i) => wanted.includes(cells[i] ?? -1));
 }
 
 /** The toolbar's one-line summary; the same words before and after the island hydrates. */

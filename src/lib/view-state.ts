@@ -1,10 +1,11 @@
 /**
- * The matrix view a reader builds (vendors shown and their order, text and status filters,
- * collapsed categories, row sort) and its round trip through the page's query string, so a view
+ * The matrix view a reader builds (vendors shown and their order, text, status and basis
+ * filters, collapsed categories, row sort) and its round trip through the page's query string, so a view
  * can be shared as a link. The hash stays free for cell permalinks.
  */
 // Types only: the island bundles this module, and scoring/schema.ts would pull zod into the browser.
 import type { StatusId } from '../../scoring/schema.ts';
+import type { CellBasis } from './cell.ts';
 
 interface RowSort {
   vendorId: string;
@@ -19,6 +20,8 @@ export interface MatrixViewState {
   query: string;
   /** Show only rows where a shown vendor has one of these statuses; empty = no status filter. */
   statuses: StatusId[];
+  /** Show only rows where a shown vendor's cell rests on one of these bases; empty = all. */
+  bases: CellBasis[];
   /** Category ids whose rows are folded away. */
   collapsed: string[];
   /** Rows sorted by one vendor's status inside each category; null = matrix order. */
@@ -31,11 +34,20 @@ export interface ViewUniverse {
   categoryIds: readonly string[];
   /** Status ids best first (the catalog order), used to order and validate status filters. */
   statusIds: readonly StatusId[];
+  /** Cell bases in `CELL_BASES` order, used to order and validate basis filters. */
+  basisIds: readonly CellBasis[];
 }
 
 /** The view of a page opened without parameters: everything, in the matrix's own order. */
 export function defaultView(universe: ViewUniverse): MatrixViewState {
-  return { vendors: [...universe.vendorIds], query: '', statuses: [], collapsed: [], sort: null };
+  return {
+    vendors: [...universe.vendorIds],
+    query: '',
+    statuses: [],
+    bases: [],
+    collapsed: [],
+    sort: null,
+  };
 }
 
 const sameList = (a: readonly string[], b: readonly string[]) =>
@@ -47,6 +59,7 @@ export function isDefaultView(state: MatrixViewState, universe: ViewUniverse): b
     sameList(state.vendors, universe.vendorIds) &&
     state.query.trim() === '' &&
     state.statuses.length === 0 &&
+    state.bases.length === 0 &&
     state.collapsed.length === 0 &&
     state.sort === null
   );
@@ -65,6 +78,8 @@ export function encodeView(state: MatrixViewState, universe: ViewUniverse): stri
     // Canonical order so equal views give equal links.
     params.set('s', universe.statusIds.filter((id) => state.statuses.includes(id)).join(','));
   }
+  if (state.bases.length > 0)
+    params.set('b', universe.basisIds.filter((id) => state.bases.includes(id)).join(','));
   if (state.collapsed.length > 0) {
     params.set('c', universe.categoryIds.filter((id) => state.collapsed.includes(id)).join(','));
   }
@@ -91,12 +106,14 @@ export function decodeView(search: string, universe: ViewUniverse): MatrixViewSt
   const vendors = [...new Set(splitList(params.get('v')).filter((id) => known.has(id)))];
   const categories = new Set(universe.categoryIds);
   const wanted = new Set(splitList(params.get('s')));
+  const wantedBases = new Set(splitList(params.get('b')));
   const sortText = params.get('sort') ?? '';
   const sortId = sortText.replace(/^-/, '');
   return {
     vendors: vendors.length > 0 ? vendors : [...universe.vendorIds],
     query: (params.get('q') ?? '').slice(0, 200),
     statuses: universe.statusIds.filter((id) => wanted.has(id)),
+    bases: universe.basisIds.filter((id) => wantedBases.has(id)),
     collapsed: universe.categoryIds.filter(
       (id) => categories.has(id) && splitList(params.get('c')).includes(id),
     ),

@@ -221,6 +221,33 @@ test.describe('matrix island (Linux)', () => {
     await expect(cells.first()).toHaveCSS('outline-style', 'dashed');
   });
 
+  test('choosing how cells are known shows the rows with such a cell, and folding a category hides its rows', async ({
+    page,
+  }) => {
+    const category = data.matrices.linux.categories[0];
+    if (!category) throw new Error('no Linux category');
+    const fold = staticTable(page).getByRole('button', { name: category.name, exact: true });
+    await fold.click();
+    await expect(fold).toHaveAttribute('aria-expanded', 'false');
+    await expect(
+      staticTable(page).locator(`tbody[data-category="${category.id}"] tr[data-sub]:visible`),
+    ).toHaveCount(0);
+    await expect(page).toHaveURL(new RegExp(`[?&]c=${category.id}`));
+    await fold.click();
+    await expect(fold).toHaveAttribute('aria-expanded', 'true');
+
+    // The static table marks each cell's basis (lib/cell.ts); the filter reads the island's data.
+    const measuredRows = await staticTable(page)
+      .locator('tbody tr[data-sub]:has(td[data-basis="measured"])')
+      .count();
+    expect(measuredRows, 'Linux rows with a measured cell').toBeGreaterThan(0);
+    await page.getByText(/^How known/).click();
+    await page.getByRole('checkbox', { name: /^M? ?measured \(\d+ cells\)$/ }).check();
+    await expect(shownRows(page)).toHaveCount(measuredRows);
+    await expect(page).toHaveURL(/[?&]b=measured/);
+    await page.getByText(/^How known/).click();
+  });
+
   test('hiding and reordering products changes the columns and the link', async ({ page }) => {
     const vendors = data.matrices.linux.vendors;
     const [first, second] = vendors;

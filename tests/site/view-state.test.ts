@@ -13,6 +13,7 @@ const universe: ViewUniverse = {
   vendorIds: ['auditd', 'crowdstrike', 'elastic'],
   categoryIds: ['process-activity', 'file-manipulation'],
   statusIds: STATUS_IDS,
+  basisIds: ['claimed', 'evidence', 'measured', 'disagreement', 'not-tested'],
 };
 
 describe('matrix view state in the URL', () => {
@@ -26,22 +27,31 @@ describe('matrix view state in the URL', () => {
       vendors: ['elastic', 'auditd'],
       query: 'dns query',
       statuses: ['no' as const, 'partially' as const],
+      bases: ['measured' as const, 'evidence' as const],
       collapsed: ['file-manipulation'],
       sort: { vendorId: 'elastic', desc: true },
     };
     const query = encodeView(view, universe);
     expect(query).toMatchInlineSnapshot(
-      `"v=elastic,auditd&q=dns+query&s=partially,no&c=file-manipulation&sort=-elastic"`,
+      `"v=elastic,auditd&q=dns+query&s=partially,no&b=evidence,measured&c=file-manipulation&sort=-elastic"`,
     );
-    expect(decodeView(query, universe)).toEqual({ ...view, statuses: ['partially', 'no'] });
+    expect(decodeView(query, universe)).toEqual({
+      ...view,
+      statuses: ['partially', 'no'],
+      bases: ['evidence', 'measured'],
+    });
   });
 
   it('drops unknown vendors, statuses, categories and sort targets from old links', () => {
-    const view = decodeView('?v=gone,elastic,elastic&s=Yes,no&c=nope&sort=gone', universe);
+    const view = decodeView(
+      '?v=gone,elastic,elastic&s=Yes,no&b=rumour,measured&c=nope&sort=gone',
+      universe,
+    );
     expect(view).toEqual({
       vendors: ['elastic'],
       query: '',
       statuses: ['no'],
+      bases: ['measured'],
       collapsed: [],
       sort: null,
     });
@@ -49,6 +59,10 @@ describe('matrix view state in the URL', () => {
 
   it('falls back to every vendor when the link names none that exist', () => {
     expect(decodeView('?v=gone', universe).vendors).toEqual(universe.vendorIds);
+  });
+
+  it('is not the default view once a basis is chosen', () => {
+    expect(isDefaultView({ ...defaultView(universe), bases: ['measured'] }, universe)).toBe(false);
   });
 
   it('is not the default view once vendors are reordered', () => {
