@@ -7,7 +7,7 @@
 import { posix } from 'node:path';
 import { textFromBytes, unescapeBytes } from './auditd-raw/decode.ts';
 import type { Doc } from './readers/fields.ts';
-import { getField } from './readers/fields.ts';
+import { compileField } from './readers/fields.ts';
 import type { FactName, FactSource } from './rules.schema.ts';
 
 /** How a fact is compared with the manifest's value. */
@@ -170,62 +170,91 @@ export interface ReadOptions {
   percent?: boolean;
 }
 
-function readSource(doc: Doc, source: FactSource, options: ReadOptions): unknown {
-  const value = readRaw(doc, source);
-  return options.percent ? decodeAll(value) : value;
-}
+type SourceReader = (doc: Doc) => unknown;
+
+/** Readers per source, compiled once: rules name the same sources for millions of events. */
+const compiledPaths = new Map<string, SourceReader>();
+const compiledSources = new WeakMap<Exclude<FactSource, string>, SourceReader>();
 
 /** Reads one source; undefined when absent or not parseable. */
 function readRaw(doc: Doc, source: FactSource): unknown {
-  if (typeof source === 'string') return normalise(getField(doc, source));
+  return sourceReader(source)(doc);
+}
+
+function sourceReader(source: FactSource): SourceReader {
+  let reader = typeof source === 'string' ? compiledPaths.get(source) : compiledSources.get(source);
+  if (reader === undefined) {
+    reader = compileSource(source);
+    if (typeof source === 'string') compiledPaths.set(source, reader);
+    else compiledSources.set(source, reader);
+  }
+  return reader;
+}
+
+function compileSource(source: FactSource): SourceReader {
+  if (typeof source === 'string') {
+    const get = compileField(source);
+    return (doc) => normalise(get(doc));
+  }
   if (source.bits !== undefined) {
-    let mask = 0;
-    let seen = false;
-    for (const [field, bit] of Object.entries(source.bits)) {
-      const v = getField(doc, field);
-      if (v === undefined) continue;
-      seen = true;
-      if (v === true || v === 'true') mask |= bit;
-    }
-    return seen ? mask : undefined;
-  }
-  let value = getField(doc, source.field ?? '');
-  if (value === undefined) return undefined;
-  if (source.index !== undefined) {
-    if (!Array.isArray(value)) return undefined;
-    value = value[source.index];
-  }
-  if (source.regex !== undefined) {
-    const re = new RegExp(source.regex);
-    const pick = (v: unknown) => {
-      const m = typeof v === 'string' ? re.exec(v) : null;
-      return m?.[1];
+    const bits = Object.entries(source.bits).map(([field, bit]) => ({
+      get: compileField(field),
+      bit,
+    }));
+    return (doc) => {
+      let mask = 0;
+      let seen = false;
+      for (const { get, bit } of bits) {
+        const v = get(doc);
+        if (v === undefined) continue;
+        seen = true;
+        if (v === true || v === 'true') mask |= bit;
+      }
+      return seen ? mask : undefined;
     };
-    value = Array.isArray(value) ? value.map(pick).filter((v) => v !== undefined) : pick(value);
-    if (Array.isArray(value) && value.length === 0) return undefined;
   }
-  if (value === undefined) return undefined;
-  if (source.relativeTo !== undefined) {
-    const base = getField(doc, source.relativeTo);
-    if (typeof base === 'string') {
-      const resolve = (v: unknown) =>
-        typeof v === 'string' && v !== '' && !v.startsWith('/') ? posix.resolve(base, v) : v;
-      value = Array.isArray(value) ? value.map(resolve) : resolve(value);
+  const get = compileField(source.field ?? '');
+  const { index, parse } = source;
+  const re = source.regex === undefined ? undefined : new RegExp(source.regex);
+  const pick = (v: unknown) => {
+    const m = typeof v === 'string' ? (re as RegExp).exec(v) : null;
+    return m?.[1];
+  };
+  const getBase = source.relativeTo === undefined ? undefined : compileField(source.relativeTo);
+  return (doc) => {
+    let value = get(doc);
+    if (value === undefined) return undefined;
+    if (index !== undefined) {
+      if (!Array.isArray(value)) return undefined;
+      value = value[index];
     }
-  }
-  switch (source.parse) {
-    case 'hex': {
-      const n =
-        typeof value === 'string' ? Number.parseInt(value.replace(/^0x/, ''), 16) : Number(value);
-      return Number.isFinite(n) ? n : undefined;
+    if (re !== undefined) {
+      value = Array.isArray(value) ? value.map(pick).filter((v) => v !== undefined) : pick(value);
+      if (Array.isArray(value) && value.length === 0) return undefined;
     }
-    case 'int': {
-      const n = Number(value);
-      return Number.isInteger(n) ? n : undefined;
+    if (value === undefined) return undefined;
+    if (getBase !== undefined) {
+      const base = getBase(doc);
+      if (typeof base === 'string') {
+        const resolve = (v: unknown) =>
+          typeof v === 'string' && v !== '' && !v.startsWith('/') ? posix.resolve(base, v) : v;
+        value = Array.isArray(value) ? value.map(resolve) : resolve(value);
+      }
     }
-    default:
-      return normalise(value);
-  }
+    switch (parse) {
+      case 'hex': {
+        const n =
+          typeof value === 'string' ? Number.parseInt(value.replace(/^0x/, ''), 16) : Number(value);
+        return Number.isFinite(n) ? n : undefined;
+      }
+      case 'int': {
+        const n = Number(value);
+        return Number.isInteger(n) ? n : undefined;
+      }
+      default:
+        return normalise(value);
+    }
+  };
 }
 
 function normalise(value: unknown): unknown {
@@ -246,6 +275,41 @@ export function factFields(doc: Doc, sources: readonly FactSource[]): string[] {
 }
 
 /**
+ * A reader of one fact: the first source present, or with `collect` every source's value. Compile
+ * once per rule, read per event.
+ * @example compileFact(['process.pid'])(doc) // 4242
+ */
+export function compileFact(
+  sources: readonly FactSource[],
+  collect = false,
+  options: ReadOptions = {},
+): (doc: Doc) => unknown {
+  const readers = sources.map(sourceReader);
+  const read = options.percent
+    ? (r: SourceReader, doc: Doc) => decodeAll(r(doc))
+    : (r: SourceReader, doc: Doc) => r(doc);
+  if (!collect) {
+    return (doc) => {
+      for (const r of readers) {
+        const v = read(r, doc);
+        if (v !== undefined) return v;
+      }
+      return undefined;
+    };
+  }
+  return (doc) => {
+    const out: unknown[] = [];
+    for (const r of readers) {
+      const v = read(r, doc);
+      if (v === undefined) continue;
+      if (Array.isArray(v)) out.push(...v);
+      else out.push(v);
+    }
+    return out.length === 0 ? undefined : out;
+  };
+}
+
+/**
  * The fact's value in `doc`: the first source present, or with `collect` every source's value.
  * @example extractFact(doc, ['process.pid']) // 4242
  */
@@ -255,21 +319,7 @@ export function extractFact(
   collect = false,
   options: ReadOptions = {},
 ): unknown {
-  if (!collect) {
-    for (const source of sources) {
-      const v = readSource(doc, source, options);
-      if (v !== undefined) return v;
-    }
-    return undefined;
-  }
-  const out: unknown[] = [];
-  for (const source of sources) {
-    const v = readSource(doc, source, options);
-    if (v === undefined) continue;
-    if (Array.isArray(v)) out.push(...v);
-    else out.push(v);
-  }
-  return out.length === 0 ? undefined : out;
+  return compileFact(sources, collect, options)(doc);
 }
 
 const asList = (v: unknown): unknown[] => (Array.isArray(v) ? v : [v]);

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { loadCoreData, matrixRows } from '../../scoring/dataset.ts';
 import { type DataIssue, DataValidationError, parseData } from '../../scoring/issues.ts';
 import { parseJsonText } from '../../scoring/json-file.ts';
-import { extractFact } from './facts.ts';
+import { compileFact } from './facts.ts';
 import type { InputFormat } from './readers/capture.ts';
 import { INPUT_FORMATS } from './readers/capture.ts';
 import { compileField, type Doc, type FieldGetter } from './readers/fields.ts';
@@ -68,9 +68,34 @@ export interface CompiledRule extends Rule {
   percent: boolean;
 }
 
+/** Each rule's fact readers, compiled once (kept apart so a compiled rule stays plain data). */
+const factReaders = new WeakMap<CompiledRule, [FactName, (doc: Doc) => unknown][]>();
+
+function readersOf(rule: CompiledRule): [FactName, (doc: Doc) => unknown][] {
+  let readers = factReaders.get(rule);
+  if (readers === undefined) {
+    readers = [];
+    for (const [name, sources] of Object.entries(rule.facts) as [
+      FactName,
+      Rule['facts'][FactName],
+    ][])
+      if (sources !== undefined)
+        readers.push([
+          name,
+          compileFact(sources, rule.collect.includes(name), { percent: rule.percent }),
+        ]);
+    factReaders.set(rule, readers);
+  }
+  return readers;
+}
+
 export type RuleSets = Record<InputFormat, CompiledRule[]>;
 
-function compile(rule: Rule, percent: boolean): CompiledRule {
+/**
+ * A rule ready for the hot loop. Exported so a worker thread can compile the rules it is sent
+ * (compiled rules hold functions, which do not cross threads).
+ */
+export function compileRule(rule: Rule, percent: boolean): CompiledRule {
   return {
     ...rule,
     percent,
@@ -111,97 +136,122 @@ function holds(c: Condition, value: unknown): boolean {
 }
 
 /**
- * Whether every condition of the rule holds for the event. `memo` shares field reads across the
- * rules tried on one event.
+ * Whether every condition holds for the event. `memo` shares field reads across the rules tried
+ * on one event.
  */
-function ruleApplies(rule: CompiledRule, doc: Doc, memo?: FieldMemo): boolean {
-  for (const c of rule.conditions) {
-    const v = memo === undefined ? c.get(doc) : memo.read(c, doc);
+function conditionsHold(conditions: readonly Condition[], doc: Doc, memo: FieldMemo): boolean {
+  for (const c of conditions) {
+    const v = memo.read(c, doc);
     if (v === undefined || v === null || v === '') return false;
     if (c.kind !== 'present' && !holds(c, v)) return false;
   }
   return true;
 }
 
+/** A rule and the conditions left to test once the event's signature fields are known. */
+interface PlanEntry {
+  rule: CompiledRule;
+  rest: readonly Condition[];
+}
+
+/** Plans cached per index: enough for every event kind a sensor writes, bounded for odd captures. */
+const MAX_PLANS = 4096;
+const ABSENT = '\u0000';
+const SEP = '\u0001';
+
 /**
- * The rules of one format, indexed by the field most of them test for equality (ECS:
- * event.category, LAUREL: SYSCALL.SYSCALL), so an event is only tried against the rules that
- * can apply to it. Same results as trying every rule, several times faster.
+ * The rules of one format, planned by the fields many of them test (ECS: event.category,
+ * event.type, event.action; LAUREL: SYSCALL.SYSCALL...). The values of those fields form the
+ * event's signature; for each signature, the rules whose conditions on those fields hold are
+ * worked out once and cached, so an event is only tested on its remaining conditions. Same
+ * results, in the same order, as trying every rule.
  */
 export class RuleIndex {
   readonly rules: readonly CompiledRule[];
-  #gate: Condition | undefined;
-  #byValue = new Map<string, CompiledRule[]>();
-  #rest: CompiledRule[] = [];
-  #plans = new Map<string, readonly CompiledRule[]>();
+  /** One condition per signature field (the field and its slot; the kind is not used). */
+  #signature: Condition[];
+  #plans = new Map<string, readonly PlanEntry[]>();
   #memo = new FieldMemo();
 
   constructor(rules: readonly CompiledRule[]) {
     this.rules = rules;
-    const counts = new Map<string, number>();
+    const counts = new Map<string, { n: number; condition: Condition }>();
     for (const r of rules)
       for (const c of r.conditions)
-        if (c.kind === 'equals') counts.set(c.field, (counts.get(c.field) ?? 0) + 1);
-    const gateField = [...counts].sort((a, b) => b[1] - a[1])[0]?.[0];
-    for (const rule of rules) {
-      const gate = rule.conditions.find((c) => c.kind === 'equals' && c.field === gateField);
-      if (gate === undefined || gate.kind !== 'equals') {
-        this.#rest.push(rule);
-        continue;
-      }
-      this.#gate = gate;
-      for (const value of gate.values) {
-        const list = this.#byValue.get(value) ?? [];
-        list.push(rule);
-        this.#byValue.set(value, list);
-      }
-    }
+        if (c.kind === 'equals') {
+          const seen = counts.get(c.field);
+          counts.set(c.field, { n: (seen?.n ?? 0) + 1, condition: c });
+        }
+    // Fields one rule alone tests (a process name) stay out: their values are many.
+    this.#signature = [...counts.values()]
+      .filter((f) => f.n >= 2)
+      .sort((a, b) => b.n - a.n)
+      .map((f) => f.condition);
   }
 
   /** Calls `onRule` for every rule whose conditions all hold for `doc`, in file order. */
   forEachApplying(doc: Doc, onRule: (rule: CompiledRule) => void): void {
     const memo = this.#memo;
     memo.next();
-    let plan: readonly CompiledRule[] = this.#rest;
-    if (this.#gate !== undefined) {
-      const v = memo.read(this.#gate, doc);
-      if (Array.isArray(v)) {
-        if (v.length === 1) plan = this.#planFor(v[0]);
-        else if (v.length > 1) plan = this.#union(v);
-      } else if (v !== undefined && v !== null) plan = this.#planFor(v);
+    const key = this.#key(doc);
+    let plan = key === undefined ? undefined : this.#plans.get(key);
+    if (plan === undefined) {
+      plan = this.#plan(doc);
+      if (key !== undefined && this.#plans.size < MAX_PLANS) this.#plans.set(key, plan);
     }
     for (let i = 0; i < plan.length; i++) {
-      const rule = plan[i] as CompiledRule;
-      if (ruleApplies(rule, doc, memo)) onRule(rule);
+      const entry = plan[i] as PlanEntry;
+      if (entry.rest.length === 0 || conditionsHold(entry.rest, doc, memo)) onRule(entry.rule);
     }
   }
 
-  /** The gated rules for one value plus the ungated ones, in file order; cached per value. */
-  #planFor(value: unknown): readonly CompiledRule[] {
-    const s = String(value);
-    const cached = this.#plans.get(s);
-    if (cached !== undefined) return cached;
-    const gated = this.#byValue.get(s) ?? this.#byValue.get(s.toLowerCase()) ?? [];
-    const plan = this.rules.filter((r) => gated.includes(r) || this.#rest.includes(r));
-    if (this.#plans.size < 1000) this.#plans.set(s, plan);
-    return plan;
+  /**
+   * The signature fields' values as one string, or undefined when a value cannot be keyed
+   * exactly (a nested array, the separator inside a value): such events are planned uncached.
+   */
+  #key(doc: Doc): string | undefined {
+    let key = '';
+    for (const c of this.#signature) {
+      const v = this.#memo.read(c, doc);
+      if (v === undefined || v === null || v === '') key += ABSENT;
+      else if (Array.isArray(v)) {
+        key += '[';
+        for (const x of v) {
+          if (Array.isArray(x)) return undefined;
+          const s = String(x);
+          if (s.includes(SEP)) return undefined;
+          key += `${s}${SEP}`;
+        }
+        key += ']';
+      } else {
+        const s = String(v);
+        if (s.includes(SEP)) return undefined;
+        key += `=${s}`;
+      }
+      key += SEP;
+    }
+    return key;
   }
 
-  #union(values: unknown[]): readonly CompiledRule[] {
-    const members = new Set(values.flatMap((v) => this.#planFor(v)));
-    return this.rules.filter((r) => members.has(r));
+  /** Every rule whose conditions on the signature fields hold, with the conditions left. */
+  #plan(doc: Doc): PlanEntry[] {
+    const memo = this.#memo;
+    const fields = new Set(this.#signature.map((c) => c.field));
+    const plan: PlanEntry[] = [];
+    for (const rule of this.rules) {
+      const decided = rule.conditions.filter((c) => fields.has(c.field));
+      if (!conditionsHold(decided, doc, memo)) continue;
+      plan.push({ rule, rest: rule.conditions.filter((c) => !fields.has(c.field)) });
+    }
+    return plan;
   }
 }
 
 /** All facts the rule knows how to read from this event. */
 export function factsOf(rule: CompiledRule, doc: Doc): Partial<Record<FactName, unknown>> {
   const out: Partial<Record<FactName, unknown>> = {};
-  for (const [name, sources] of Object.entries(rule.facts) as [
-    FactName,
-    Rule['facts'][FactName],
-  ][]) {
-    if (sources === undefined) continue;
-    const v = extractFact(doc, sources, rule.collect.includes(name), { percent: rule.percent });
+  for (const [name, read] of readersOf(rule)) {
+    const v = read(doc);
     if (v !== undefined) out[name] = v;
   }
   return out;
@@ -391,7 +441,7 @@ export async function loadRuleSets(
       rules = result.rules;
     }
     const percent = rules.strings === 'percent';
-    out[format] = rules.rules.map((r) => compile(r, percent));
+    out[format] = rules.rules.map((r) => compileRule(r, percent));
   }
   if (issues.length > 0) throw new DataValidationError(issues);
   return out;
