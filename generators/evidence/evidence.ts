@@ -94,6 +94,10 @@ export interface EvidenceOptions {
   dataDir?: string;
   now?: () => Date;
   onProgress?: (message: string) => void;
+  /** Worker threads reading each capture (`MatchOptions.threads`; default: by capture size). */
+  threads?: number;
+  /** Bytes per batch of a parallel read (tests make it small). */
+  batchBytes?: number;
 }
 
 function toolVersion(): string {
@@ -127,6 +131,8 @@ export async function runEvidence(options: EvidenceOptions): Promise<EvidenceRun
     generatorPids,
     ...(first === undefined ? {} : { hostname: first.host.hostname }),
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+    threads: options.threads,
+    batchBytes: options.batchBytes,
   });
   const rows: Row[] = linuxRows.map(({ sub, category }) => {
     const verdict = match.verdicts.find((v) => v.subCategory === sub.id) as SubCategoryVerdict;

@@ -4,15 +4,26 @@
  * time window, then decides per sub-category: observed, partially, not observed, not testable.
  * Memory stays bounded: only each target's best event is kept, never the capture.
  */
+
+import { stat } from 'node:fs/promises';
+import { availableParallelism, loadavg } from 'node:os';
 import type { Verdict } from './evidence-file.schema.ts';
 import { DISCRIMINATING_FACTS, FACTS, factAgrees, factFields } from './facts.ts';
 import {
+  addCounts,
   type CaptureEvent,
   type CaptureSummary,
+  captureError,
+  captureKind,
+  type EventCounts,
+  emptySummary,
   type InputFormat,
+  jsonLinesReader,
   readCapture,
 } from './readers/capture.ts';
 import { compileField, type Doc } from './readers/fields.ts';
+import { type Batch, forEachLine, readInParallel } from './readers/parallel.ts';
+import type { ScanWorkerInit, ScanWorkerResult } from './readers/scan-worker.ts';
 import type { FactName } from './rules.schema.ts';
 import { type CompiledRule, factsOf, RuleIndex, type RuleSets } from './rules.ts';
 import type { Target, Untestable } from './targets.ts';
@@ -102,7 +113,31 @@ export interface MatchOptions {
   /** Host name of the manifest, to diagnose captures from another host. */
   hostname?: string;
   onProgress?: (message: string) => void;
+  /**
+   * Worker threads for ECS and LAUREL captures; 1 reads on this thread. By default a capture of
+   * at least `PARALLEL_MIN_BYTES` on disk is read by one worker per core (at most four).
+   */
+  threads?: number | undefined;
+  /** Bytes of text per batch of a parallel read (tests make it small to cut many batches). */
+  batchBytes?: number | undefined;
 }
+
+/** Below this a capture is read on the calling thread: starting workers costs more than it saves. */
+export const PARALLEL_MIN_BYTES = 16 << 20;
+
+/**
+ * Threads for a capture when none are asked for: one per core (at most four) for a large capture
+ * while the cores are free. On a machine already busier than its cores (load average above the
+ * core count) a second thread was measured slower than one: it waits for a core while the
+ * reading thread waits for its batches.
+ */
+async function defaultThreads(path: string): Promise<number> {
+  const size = (await stat(path).catch(() => undefined))?.size ?? 0;
+  const cores = availableParallelism();
+  if (size < PARALLEL_MIN_BYTES || cores < 2 || (loadavg()[0] ?? 0) >= cores) return 1;
+  return Math.min(4, cores);
+}
+const BATCH_BYTES = 4 << 20;
 
 const HOST_FIELDS = ['host.name', 'host.hostname'].map(compileField);
 /** Host names are sampled, not read from every event: one capture rarely mixes hosts. */
@@ -414,16 +449,25 @@ function sentenceList(items: readonly string[]): string {
   return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
 
-/**
- * Reads every capture once and returns per-target outcomes, per-sub-category verdicts and the
- * classification counts. Without targets it only classifies (`evidence classify`).
- */
-export async function matchCaptures(
-  captures: readonly string[],
-  options: MatchOptions,
-): Promise<MatchResult> {
-  const skewMs = options.skewMs ?? 5000;
-  const targets = options.targets ?? [];
+/** What a scan needs to know, shared by every capture and by every chunk of a parallel read. */
+export interface ScanPlan {
+  rules: RuleSets;
+  indexes: Record<InputFormat, RuleIndex>;
+  targets: readonly Target[];
+  bySub: Map<string, { targets: Target[]; from: number; to: number }>;
+  skewMs: number;
+  windowFrom: number;
+  windowTo: number;
+  generatorPids: ReadonlySet<number> | undefined;
+}
+
+/** The plan for these rules and targets (each thread of a parallel read builds its own). */
+export function scanPlan(
+  rules: RuleSets,
+  targets: readonly Target[],
+  skewMs: number,
+  generatorPids: ReadonlySet<number> | undefined,
+): ScanPlan {
   const bySub = new Map<string, { targets: Target[]; from: number; to: number }>();
   for (const t of targets) {
     const e = bySub.get(t.subCategory) ?? { targets: [], from: Infinity, to: -Infinity };
@@ -432,97 +476,330 @@ export async function matchCaptures(
     e.to = Math.max(e.to, t.endMs + skewMs);
     bySub.set(t.subCategory, e);
   }
-  const windowFrom = Math.min(...targets.map((t) => t.startMs - skewMs));
-  const windowTo = Math.max(...targets.map((t) => t.endMs + skewMs));
-  const candidates = new Map<Target, Candidate[]>();
-  const classes = new Map<string, ClassCount>();
-  const unexpected = new Map<string, number>();
-  const stats: CaptureStats[] = [];
-  const indexes = {
-    ecs: new RuleIndex(options.rules.ecs),
-    laurel: new RuleIndex(options.rules.laurel),
-    csv: new RuleIndex(options.rules.csv),
+  return {
+    rules,
+    indexes: {
+      ecs: new RuleIndex(rules.ecs),
+      laurel: new RuleIndex(rules.laurel),
+      csv: new RuleIndex(rules.csv),
+    },
+    targets,
+    bySub,
+    skewMs,
+    windowFrom: Math.min(...targets.map((t) => t.startMs - skewMs)),
+    windowTo: Math.max(...targets.map((t) => t.endMs + skewMs)),
+    generatorPids,
   };
+}
+
+/**
+ * Host names a chunk of a parallel read saw, kept so that merging chunks in file order samples
+ * exactly the events a single read samples: the first event with a host, and the sampled lines.
+ */
+interface ChunkHosts {
+  first?: { line: number; names: string[] };
+  sampled: [line: number, names: string[]][];
+}
+
+/** A chunk's sampled host lists stop once this many names are known (5 kept, 4 already seen). */
+const CHUNK_HOST_NAMES = 10;
+
+/** A candidate as it crosses threads: its rule by position in its format's rule list. */
+type SerialCandidate = Omit<Candidate, 'rule'> & { rule: number };
+
+/** Everything a scan of one chunk found, as plain data (structured-clonable). */
+export interface ScanSnapshot {
+  classes: ClassCount[];
+  candidates: [target: number, candidates: SerialCandidate[]][];
+  unexpected: [subCategory: string, count: number][];
+  firstMs?: number;
+  lastMs?: number;
+  inWindow: number;
+  hosts: ChunkHosts;
+}
+
+/**
+ * Classification and matching state, fed one event at a time in file order. A single-threaded
+ * read feeds every event of every capture to one scan; a parallel read gives each chunk a scan of
+ * its own (`chunk: true`) and merges their snapshots into one scan in file order, with the same
+ * result: counts add up, the first example and the first malformed lines stay first, and each
+ * target's kept candidates are the same stable best-first list (ties keep the earlier event).
+ */
+export class Scan {
+  readonly classes = new Map<string, ClassCount>();
+  readonly candidates = new Map<Target, Candidate[]>();
+  readonly unexpected = new Map<string, number>();
+  firstMs: number | undefined;
+  lastMs: number | undefined;
+  inWindow = 0;
+  hosts = new Set<string>();
+  readonly #plan: ScanPlan;
+  readonly #chunk: ChunkHosts | undefined;
+  #chunkNames = new Set<string>();
+
+  constructor(plan: ScanPlan, options: { chunk?: boolean } = {}) {
+    this.#plan = plan;
+    this.#chunk = options.chunk === true ? { sampled: [] } : undefined;
+  }
+
+  /** Starts the per-capture figures (time span, events in the window, hosts) afresh. */
+  startCapture(): void {
+    this.firstMs = undefined;
+    this.lastMs = undefined;
+    this.inWindow = 0;
+    this.hosts = new Set();
+  }
+
+  readonly onEvent = (event: CaptureEvent): void => {
+    const plan = this.#plan;
+    const t = event.timeMs;
+    if (t !== undefined) {
+      if (this.firstMs === undefined || t < this.firstMs) this.firstMs = t;
+      if (this.lastMs === undefined || t > this.lastMs) this.lastMs = t;
+      if (t >= plan.windowFrom && t <= plan.windowTo) this.inWindow++;
+    }
+    this.#sampleHosts(event);
+    // An event two rules of one sub-category apply to (by name and by uid) is one event.
+    let counted: string[] | undefined;
+    plan.indexes[event.format].forEachApplying(event.doc, (rule) => {
+      let cls = this.classes.get(rule.subCategory);
+      if (cls === undefined) {
+        cls = { subCategory: rule.subCategory, events: 0, rules: {} };
+        this.classes.set(rule.subCategory, cls);
+      }
+      if (counted === undefined) counted = [rule.subCategory];
+      else if (!counted.includes(rule.subCategory)) counted.push(rule.subCategory);
+      else cls.events--;
+      cls.events++;
+      cls.rules[rule.id] = (cls.rules[rule.id] ?? 0) + 1;
+      if (cls.example === undefined) {
+        cls.example = {
+          source: event.source,
+          line: event.line,
+          doc: event.doc,
+          fields: proofFields(rule, event.doc),
+        };
+      }
+      const sub = plan.bySub.get(rule.subCategory);
+      if (sub === undefined) return;
+      if (t !== undefined && (t < sub.from || t > sub.to)) return;
+      const facts = factsOf(rule, event.doc);
+      let matchedAny = false;
+      for (const target of sub.targets) {
+        if (t !== undefined && (t < target.startMs - plan.skewMs || t > target.endMs + plan.skewMs))
+          continue;
+        if (!keysAgree(rule, facts, target)) continue;
+        matchedAny = true;
+        const { checks, ok, wrong } = evaluate(rule, facts, target, t);
+        const candidate: Candidate = {
+          rule,
+          event: { source: event.source, line: event.line, timeMs: t, format: event.format },
+          doc: event.doc,
+          facts,
+          checks,
+          ok,
+          wrong,
+        };
+        keep(this.candidates, target, candidate);
+      }
+      if (!matchedAny && plan.generatorPids !== undefined) {
+        const pid = Number(facts.pid);
+        if (plan.generatorPids.has(pid)) {
+          this.unexpected.set(rule.subCategory, (this.unexpected.get(rule.subCategory) ?? 0) + 1);
+        }
+      }
+    });
+  };
+
+  #sampleHosts(event: CaptureEvent): void {
+    const chunk = this.#chunk;
+    if (chunk === undefined) {
+      const hosts = this.hosts;
+      if (hosts.size < 5 && (hosts.size === 0 || event.line % HOST_SAMPLE_EVERY === 0))
+        for (const name of hostNames(event.doc)) hosts.add(name);
+      return;
+    }
+    const sampled = event.line % HOST_SAMPLE_EVERY === 0;
+    if (chunk.first !== undefined && (!sampled || this.#chunkNames.size >= CHUNK_HOST_NAMES))
+      return;
+    const names = hostNames(event.doc);
+    if (names.length === 0) return;
+    if (chunk.first === undefined) chunk.first = { line: event.line, names };
+    if (sampled && names.some((n) => !this.#chunkNames.has(n))) {
+      chunk.sampled.push([event.line, names]);
+      for (const n of names) this.#chunkNames.add(n);
+    }
+  }
+
+  /** This chunk's findings as plain data, for the thread that merges them. */
+  snapshot(): ScanSnapshot {
+    const targetIndex = new Map(this.#plan.targets.map((t, i) => [t, i]));
+    return {
+      classes: [...this.classes.values()],
+      candidates: [...this.candidates].map(([target, list]) => [
+        targetIndex.get(target) as number,
+        list.map((c) => ({ ...c, rule: this.#plan.rules[c.event.format].indexOf(c.rule) })),
+      ]),
+      unexpected: [...this.unexpected],
+      ...(this.firstMs === undefined ? {} : { firstMs: this.firstMs }),
+      ...(this.lastMs === undefined ? {} : { lastMs: this.lastMs }),
+      inWindow: this.inWindow,
+      hosts: this.#chunk ?? { sampled: [] },
+    };
+  }
+
+  /** Adds the next chunk's findings; chunks must come in file order. */
+  merge(chunk: ScanSnapshot): void {
+    const plan = this.#plan;
+    for (const c of chunk.classes) {
+      const cls = this.classes.get(c.subCategory);
+      if (cls === undefined) {
+        this.classes.set(c.subCategory, c);
+        continue;
+      }
+      cls.events += c.events;
+      for (const [id, n] of Object.entries(c.rules)) cls.rules[id] = (cls.rules[id] ?? 0) + n;
+      if (cls.example === undefined && c.example !== undefined) cls.example = c.example;
+    }
+    for (const [index, list] of chunk.candidates) {
+      const target = plan.targets[index] as Target;
+      for (const c of list) {
+        const rule = plan.rules[c.event.format][c.rule] as CompiledRule;
+        keep(this.candidates, target, { ...c, rule });
+      }
+    }
+    for (const [sub, n] of chunk.unexpected)
+      this.unexpected.set(sub, (this.unexpected.get(sub) ?? 0) + n);
+    if (chunk.firstMs !== undefined && (this.firstMs === undefined || chunk.firstMs < this.firstMs))
+      this.firstMs = chunk.firstMs;
+    if (chunk.lastMs !== undefined && (this.lastMs === undefined || chunk.lastMs > this.lastMs))
+      this.lastMs = chunk.lastMs;
+    this.inWindow += chunk.inWindow;
+    let after = 0;
+    const { first, sampled } = chunk.hosts;
+    if (first !== undefined && this.hosts.size === 0) {
+      for (const n of first.names) this.hosts.add(n);
+      after = first.line;
+    }
+    for (const [line, names] of sampled) {
+      if (line <= after || this.hosts.size >= 5) continue;
+      for (const n of names) this.hosts.add(n);
+    }
+  }
+}
+
+/**
+ * Reads one capture into `scan`: on this thread, or for a large ECS or LAUREL capture on worker
+ * threads whose chunk scans are merged in file order (CSV records may span lines and auditd's own
+ * log groups records across lines, so those stay on one thread).
+ */
+async function readCaptureScanned(
+  path: string,
+  scan: Scan,
+  plan: ScanPlan,
+  options: Pick<MatchOptions, 'format' | 'threads' | 'batchBytes' | 'generatorPids'>,
+): Promise<CaptureSummary> {
+  const threads = options.threads ?? (await defaultThreads(path));
+  if (threads <= 1) return readCapture(path, { format: options.format }, scan.onEvent);
+  const kind = await captureKind(path, options.format);
+  if (kind.layout !== undefined || kind.format === 'csv')
+    return readCapture(path, { format: options.format }, scan.onEvent);
+  const summary = emptySummary(path, kind);
+  summary.detected = options.format === undefined;
+  const workerData: ScanWorkerInit = {
+    source: path,
+    format: kind.format,
+    rules: Object.fromEntries(
+      Object.entries(plan.rules).map(([f, rules]) => [
+        f,
+        rules.map(({ conditions, ...rule }) => rule),
+      ]),
+    ) as ScanWorkerInit['rules'],
+    targets: [...plan.targets],
+    skewMs: plan.skewMs,
+    generatorPids: options.generatorPids === undefined ? undefined : [...options.generatorPids],
+  };
+  let stats: Awaited<ReturnType<typeof readInParallel>>;
+  try {
+    stats = await readInParallel<ScanWorkerResult>(
+      path,
+      {
+        threads,
+        batchBytes: options.batchBytes ?? BATCH_BYTES,
+        worker: new URL('./readers/scan-worker.ts', import.meta.url),
+        workerData,
+        local: (batch) => scanBatch(plan, workerData, batch),
+      },
+      (chunk) => {
+        addCounts(summary, chunk.counts);
+        scan.merge(chunk.scan);
+      },
+    );
+  } catch (error) {
+    throw captureError(path, error);
+  }
+  summary.gzip = stats.gzip;
+  summary.bytes = stats.bytes;
+  summary.lines = stats.lines;
+  return summary;
+}
+
+/**
+ * Scans one batch of lines with a chunk scan of its own: what each worker thread of a parallel
+ * read does, and the reading thread when the workers are full.
+ */
+export function scanBatch(
+  plan: ScanPlan,
+  init: Pick<ScanWorkerInit, 'format' | 'source'>,
+  batch: Batch,
+): ScanWorkerResult {
+  const scan = new Scan(plan, { chunk: true });
+  const counts: EventCounts = { events: 0, untimed: 0, malformed: 0, malformedSamples: [] };
+  forEachLine(batch, jsonLinesReader(init.format, init.source, counts, scan.onEvent));
+  return { counts, scan: scan.snapshot() };
+}
+
+function hostNames(doc: Doc): string[] {
+  const out: string[] = [];
+  for (const get of HOST_FIELDS) {
+    const h = get(doc);
+    if (typeof h === 'string') out.push(h);
+  }
+  return out;
+}
+
+/**
+ * Reads every capture once and returns per-target outcomes, per-sub-category verdicts and the
+ * classification counts. Without targets it only classifies (`evidence classify`). Large ECS
+ * and LAUREL captures are read by worker threads over chunks of lines (`threads`), with the
+ * same result as a single-threaded read.
+ */
+export async function matchCaptures(
+  captures: readonly string[],
+  options: MatchOptions,
+): Promise<MatchResult> {
+  const skewMs = options.skewMs ?? 5000;
+  const targets = options.targets ?? [];
+  const plan = scanPlan(options.rules, targets, skewMs, options.generatorPids);
+  const { windowFrom, windowTo } = plan;
+  const scan = new Scan(plan);
+  const stats: CaptureStats[] = [];
 
   for (const path of captures) {
     options.onProgress?.(`Reading ${path}...`);
-    let firstMs: number | undefined;
-    let lastMs: number | undefined;
-    let inWindow = 0;
-    const hosts = new Set<string>();
-    const onEvent = (event: CaptureEvent) => {
-      const t = event.timeMs;
-      if (t !== undefined) {
-        if (firstMs === undefined || t < firstMs) firstMs = t;
-        if (lastMs === undefined || t > lastMs) lastMs = t;
-        if (t >= windowFrom && t <= windowTo) inWindow++;
-      }
-      if (hosts.size < 5 && (hosts.size === 0 || event.line % HOST_SAMPLE_EVERY === 0)) {
-        for (const get of HOST_FIELDS) {
-          const h = get(event.doc);
-          if (typeof h === 'string') hosts.add(h);
-        }
-      }
-      // An event two rules of one sub-category apply to (by name and by uid) is one event.
-      let counted: string[] | undefined;
-      indexes[event.format].forEachApplying(event.doc, (rule) => {
-        let cls = classes.get(rule.subCategory);
-        if (cls === undefined) {
-          cls = { subCategory: rule.subCategory, events: 0, rules: {} };
-          classes.set(rule.subCategory, cls);
-        }
-        if (counted === undefined) counted = [rule.subCategory];
-        else if (!counted.includes(rule.subCategory)) counted.push(rule.subCategory);
-        else cls.events--;
-        cls.events++;
-        cls.rules[rule.id] = (cls.rules[rule.id] ?? 0) + 1;
-        if (cls.example === undefined) {
-          cls.example = {
-            source: event.source,
-            line: event.line,
-            doc: event.doc,
-            fields: proofFields(rule, event.doc),
-          };
-        }
-        const sub = bySub.get(rule.subCategory);
-        if (sub === undefined) return;
-        if (t !== undefined && (t < sub.from || t > sub.to)) return;
-        const facts = factsOf(rule, event.doc);
-        let matchedAny = false;
-        for (const target of sub.targets) {
-          if (t !== undefined && (t < target.startMs - skewMs || t > target.endMs + skewMs))
-            continue;
-          if (!keysAgree(rule, facts, target)) continue;
-          matchedAny = true;
-          const { checks, ok, wrong } = evaluate(rule, facts, target, t);
-          const candidate: Candidate = {
-            rule,
-            event: { source: event.source, line: event.line, timeMs: t, format: event.format },
-            doc: event.doc,
-            facts,
-            checks,
-            ok,
-            wrong,
-          };
-          keep(candidates, target, candidate);
-        }
-        if (!matchedAny && options.generatorPids !== undefined) {
-          const pid = Number(facts.pid);
-          if (options.generatorPids.has(pid)) {
-            unexpected.set(rule.subCategory, (unexpected.get(rule.subCategory) ?? 0) + 1);
-          }
-        }
-      });
-    };
-    const summary = await readCapture(path, { format: options.format }, onEvent);
+    scan.startCapture();
+    const summary = await readCaptureScanned(path, scan, plan, options);
     stats.push({
       ...summary,
-      ...(firstMs === undefined ? {} : { firstMs }),
-      ...(lastMs === undefined ? {} : { lastMs }),
-      inWindow,
-      hosts: [...hosts],
+      ...(scan.firstMs === undefined ? {} : { firstMs: scan.firstMs }),
+      ...(scan.lastMs === undefined ? {} : { lastMs: scan.lastMs }),
+      inWindow: scan.inWindow,
+      hosts: [...scan.hosts],
     });
   }
+  const candidates = scan.candidates;
+  const classes = scan.classes;
+  const unexpected = scan.unexpected;
 
   // Each event proves at most one action of a sub-category: the best pairs are taken first
   // (most facts right, fewest wrong, closest in time), so a creation event is never also the

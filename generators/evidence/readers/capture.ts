@@ -168,6 +168,121 @@ function laurelParser(source: string, sink: Sink): LineParser {
   };
 }
 
+/** Counts of a read that add up across the chunks of a parallel read. */
+export type EventCounts = Pick<
+  CaptureSummary,
+  'events' | 'untimed' | 'malformed' | 'malformedSamples'
+>;
+
+/** A sink that counts into `counts` (keeping the first malformed lines) and passes events on. */
+function countingSink(
+  source: string,
+  counts: EventCounts,
+  onEvent: (event: CaptureEvent) => void,
+): Sink {
+  return {
+    event(e) {
+      counts.events++;
+      if (e.timeMs === undefined) counts.untimed++;
+      onEvent(e);
+    },
+    malformed(line, reason) {
+      counts.malformed++;
+      if (counts.malformedSamples.length < KEEP_MALFORMED) {
+        counts.malformedSamples.push({ source, line, reason });
+      }
+    },
+  };
+}
+
+/** Adds a later chunk's counts to `into`, keeping the first malformed lines of the file. */
+export function addCounts(into: EventCounts, chunk: EventCounts): void {
+  into.events += chunk.events;
+  into.untimed += chunk.untimed;
+  into.malformed += chunk.malformed;
+  for (const m of chunk.malformedSamples)
+    if (into.malformedSamples.length < KEEP_MALFORMED) into.malformedSamples.push(m);
+}
+
+/**
+ * The line handler of a JSON lines capture (ECS or LAUREL): one event per non-empty line, a
+ * malformed line counted with its number. Used by the single read and by each worker of a
+ * parallel read, so both read a line the same way.
+ */
+export function jsonLinesReader(
+  format: 'ecs' | 'laurel',
+  source: string,
+  counts: EventCounts,
+  onEvent: (event: CaptureEvent) => void,
+): (raw: string, lineNo: number) => void {
+  const sink = countingSink(source, counts, onEvent);
+  const parse = format === 'ecs' ? ecsParser(source, sink) : laurelParser(source, sink);
+  return (raw, lineNo) => {
+    // Spreadsheet tools and Windows exports start files with a UTF-8 byte order mark.
+    const text = lineNo === 1 && raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
+    if (text.trim() !== '') parse(text, lineNo);
+  };
+}
+
+/** What a capture is: its format, and whether it is auditd's own log read as LAUREL. */
+export interface CaptureKind {
+  format: InputFormat;
+  layout?: 'audit.log';
+}
+
+/**
+ * The capture's format: the one given, else detected from its first lines.
+ * @throws CaptureError when it cannot be recognised or read.
+ */
+export async function captureKind(
+  path: string,
+  format: InputFormat | undefined,
+): Promise<CaptureKind> {
+  if (format !== undefined) return { format };
+  try {
+    const head = await firstLines(path, SNIFF_LINES);
+    if (detectAuditLog(head)) return { format: 'laurel', layout: 'audit.log' };
+    const detected = detectFormat(head);
+    if (detected === undefined) {
+      throw new CaptureError(
+        `${path}: the capture format cannot be recognised from its first lines (${JSON.stringify(head[0]?.slice(0, 60) ?? '')}). Pass --input-format ecs, laurel or csv.`,
+      );
+    }
+    return { format: detected };
+  } catch (error) {
+    throw captureError(path, error);
+  }
+}
+
+/** A read failure in words: what happened to the file, and what to do. */
+export function captureError(path: string, error: unknown): CaptureError {
+  if (error instanceof CaptureError) return error;
+  const e = error as NodeJS.ErrnoException;
+  const why =
+    e.code === 'ENOENT'
+      ? 'the file does not exist'
+      : e.code === 'Z_DATA_ERROR' || e.code === 'Z_BUF_ERROR'
+        ? 'it starts like gzip but the compressed data is damaged or cut short'
+        : `it cannot be read (${e.code ?? e.message})`;
+  return new CaptureError(`${path}: ${why}. Check the path and the file, then run again.`);
+}
+
+/** An empty summary for `path`. */
+export function emptySummary(path: string, kind: CaptureKind | undefined): CaptureSummary {
+  return {
+    source: path,
+    format: kind?.format,
+    detected: false,
+    gzip: false,
+    bytes: 0,
+    lines: 0,
+    events: 0,
+    untimed: 0,
+    malformed: 0,
+    malformedSamples: [],
+  };
+}
+
 /**
  * Reads one capture, calling `onEvent` for every event in file order.
  * @example await readCapture('events.ndjson.gz', {}, (e) => count++)
@@ -177,46 +292,14 @@ export async function readCapture(
   options: { format?: InputFormat | undefined },
   onEvent: (event: CaptureEvent) => void,
 ): Promise<CaptureSummary> {
-  const summary: CaptureSummary = {
-    source: path,
-    format: options.format,
-    detected: options.format === undefined,
-    gzip: false,
-    bytes: 0,
-    lines: 0,
-    events: 0,
-    untimed: 0,
-    malformed: 0,
-    malformedSamples: [],
-  };
-  const sink: Sink = {
-    event(e) {
-      summary.events++;
-      if (e.timeMs === undefined) summary.untimed++;
-      onEvent(e);
-    },
-    malformed(line, reason) {
-      summary.malformed++;
-      if (summary.malformedSamples.length < KEEP_MALFORMED) {
-        summary.malformedSamples.push({ source: path, line, reason });
-      }
-    },
-  };
+  const kind = await captureKind(path, options.format);
+  const summary = emptySummary(path, kind);
+  summary.detected = options.format === undefined;
+  const sink = countingSink(path, summary, onEvent);
   let stats: { bytes: number; lines: number; gzip: boolean };
   try {
-    let format = options.format;
-    if (format === undefined) {
-      const head = await firstLines(path, SNIFF_LINES);
-      if (detectAuditLog(head)) return await readRawAuditLog(path, summary, sink);
-      format = detectFormat(head);
-      if (format === undefined) {
-        throw new CaptureError(
-          `${path}: the capture format cannot be recognised from its first lines (${JSON.stringify(head[0]?.slice(0, 60) ?? '')}). Pass --input-format ecs, laurel or csv.`,
-        );
-      }
-    }
-    summary.format = format;
-    if (format === 'csv') {
+    if (kind.layout === 'audit.log') return await readRawAuditLog(path, summary, sink);
+    if (kind.format === 'csv') {
       const csv = csvLineReader({
         record: (doc, line) =>
           sink.event({
@@ -231,23 +314,10 @@ export async function readCapture(
       stats = await streamLines(path, csv.push);
       await csv.finish();
     } else {
-      const parse = format === 'ecs' ? ecsParser(path, sink) : laurelParser(path, sink);
-      stats = await streamLines(path, (raw, lineNo) => {
-        // Spreadsheet tools and Windows exports start files with a UTF-8 byte order mark.
-        const text = lineNo === 1 && raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
-        if (text.trim() !== '') parse(text, lineNo);
-      });
+      stats = await streamLines(path, jsonLinesReader(kind.format, path, summary, onEvent));
     }
   } catch (error) {
-    if (error instanceof CaptureError) throw error;
-    const e = error as NodeJS.ErrnoException;
-    const why =
-      e.code === 'ENOENT'
-        ? 'the file does not exist'
-        : e.code === 'Z_DATA_ERROR' || e.code === 'Z_BUF_ERROR'
-          ? 'it starts like gzip but the compressed data is damaged or cut short'
-          : `it cannot be read (${e.code ?? e.message})`;
-    throw new CaptureError(`${path}: ${why}. Check the path and the file, then run again.`);
+    throw captureError(path, error);
   }
   summary.gzip = stats.gzip;
   summary.bytes = stats.bytes;

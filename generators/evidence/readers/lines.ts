@@ -34,7 +34,7 @@ async function isGzip(path: string): Promise<boolean> {
 }
 
 /** Opens a capture as a byte stream, decompressing gzip transparently. */
-async function openCapture(path: string): Promise<{ stream: Readable; gzip: boolean }> {
+export async function openCapture(path: string): Promise<{ stream: Readable; gzip: boolean }> {
   const gzip = await isGzip(path);
   const file = createReadStream(path, { highWaterMark: CHUNK });
   if (!gzip) return { stream: file, gzip };
