@@ -29,11 +29,12 @@ import { loadRuleSets } from './rules.ts';
 import { describeReport } from './sanitize.ts';
 import { SanitizeError } from './sanitize-capture.ts';
 import { capturesPlatform, windowsClassifyCommand } from './windows/command.ts';
+import { WINDOWS_LAYOUTS, type WindowsLayout } from './windows/event.ts';
 
 const spec = {
   name: 'evidence',
   usage:
-    'npm run evidence -- --manifest <m.json> --events <capture> [--events <capture>...] [--vendor <name>] [--product-version <x.y>] [--format md|json] [--out <file>] [--patch <file>] [--input-format ecs|laurel|csv] [--skew <seconds>] [--setting <ids=setting>...]\n       npm run evidence -- classify --events <capture> [--events <capture>...] [--json] [--input-format ecs|laurel|csv]\n       npm run evidence -- package --events <capture> [--manifest <m.json>...] --vendor <name> --tester <handle> [--affiliation independent|vendor|maintainer|ci] [--platform linux|windows] [--product-version <x.y>] [--build <b>] [--version-for <ids=version>...] [--setting <ids=setting>...] [--policy <name[=file]>] [--cells <ids>] [--notice <file>...] [--pr <url>] [--note <text>] [--id <folder>] [--out <dir>]',
+    'npm run evidence -- --manifest <m.json> --events <capture> [--events <capture>...] [--vendor <name>] [--product-version <x.y>] [--format md|json] [--out <file>] [--patch <file>] [--input-format ecs|laurel|csv] [--skew <seconds>] [--setting <ids=setting>...]\n       npm run evidence -- classify --events <capture> [--events <capture>...] [--json] [--input-format ecs|laurel|csv|nxlog-json|eventlog-json|wevtutil-xml|winlogbeat]\n       npm run evidence -- package --events <capture> [--manifest <m.json>...] --vendor <name> --tester <handle> [--affiliation independent|vendor|maintainer|ci] [--platform linux|windows] [--product-version <x.y>] [--build <b>] [--version-for <ids=version>...] [--setting <ids=setting>...] [--policy <name[=file]>] [--cells <ids>] [--notice <file>...] [--pr <url>] [--note <text>] [--id <folder>] [--out <dir>]',
   summary:
     "Matches a generator manifest against an EDR's captured events and proposes a status per Linux sub-category with the events that prove it; `classify` lists what a capture shows telemetry for; `package` writes a sanitised evidence package under data/evidence/ for a pull request.",
   allowPositionals: true,
@@ -82,8 +83,9 @@ const spec = {
     },
     'input-format': {
       type: 'string',
-      value: '<ecs|laurel|csv>',
-      description: 'Capture format, when detection from the first lines is not wanted.',
+      value: '<format>',
+      description:
+        'Capture format, when detection from the first lines is not wanted: ecs, laurel or csv; for classify also a Windows layout (nxlog-json, eventlog-json, wevtutil-xml, winlogbeat).',
     },
     skew: {
       type: 'string',
@@ -195,12 +197,15 @@ async function classify(
   io: CliIo,
   inputFormat: InputFormat | undefined,
   dataDir: string,
+  layout: WindowsLayout | undefined,
 ) {
   const captures = list(cli, 'events');
   if (captures.length === 0)
     throw new UsageError('classify needs at least one --events <capture>.');
+  if (layout !== undefined)
+    return windowsClassifyCommand(captures, { json: cli.values.json === true, layout }, io);
   // Windows captures (event-log JSON, NXLog, wevtutil XML, Winlogbeat) have readers of their own;
-  // --input-format names a Linux format, so it skips the check.
+  // --input-format naming a Linux format skips the check.
   if (inputFormat === undefined) {
     const platform = await capturesPlatform(captures);
     if (platform.kind === 'mixed') throw new UsageError(platform.message);
@@ -356,10 +361,16 @@ const code = await runCli(spec, process.argv.slice(2), async (cli, io) => {
       `Unknown command "${cli.positionals.join(' ')}"; the commands are classify and package.`,
     );
   }
-  const inputFormat = stringFlag(cli, 'input-format', INPUT_FORMATS) as InputFormat | undefined;
+  const given = stringFlag(cli, 'input-format', [...INPUT_FORMATS, ...WINDOWS_LAYOUTS]);
+  const layout = WINDOWS_LAYOUTS.find((l) => l === given);
+  const inputFormat = INPUT_FORMATS.find((f) => f === given);
   const dataDir = resolve(stringFlag(cli, 'data') ?? DATA_DIR);
   try {
-    if (command === 'classify') return await classify(cli, io, inputFormat, dataDir);
+    if (command === 'classify') return await classify(cli, io, inputFormat, dataDir, layout);
+    if (layout !== undefined && command === undefined)
+      throw new UsageError(
+        `--input-format ${layout} is a Windows layout: Windows captures are read by classify and package; judging one against a manifest is for Linux captures.`,
+      );
     if (command === 'package') return await packageCommand(cli, io, dataDir);
     const manifestPaths = list(cli, 'manifest');
     const captures = list(cli, 'events');
