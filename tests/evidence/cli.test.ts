@@ -104,6 +104,42 @@ describe('npm run evidence', () => {
     expect(mixed.stderr).toContain('Classify one platform');
   });
 
+  it('classify --input-format takes a Windows layout and skips detection; judging refuses one', () => {
+    const beat = join(FIX, 'windows/schtask_create.winlogbeat.ndjson');
+    const lines = readFileSync(beat, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '').length;
+    const named = evidence('classify', '--json', '--input-format', 'winlogbeat', '--events', beat);
+    expect(named.code).toBe(0);
+    expect(JSON.parse(named.stdout).captures[0]).toMatchObject({
+      layout: 'winlogbeat',
+      events: lines,
+    });
+    // The layout given is the reader used, even when detection would have chosen another.
+    const forced = evidence(
+      'classify',
+      '--json',
+      '--input-format',
+      'wevtutil-xml',
+      '--events',
+      beat,
+    );
+    expect(JSON.parse(forced.stdout).captures[0]).toMatchObject({
+      layout: 'wevtutil-xml',
+      events: 0,
+    });
+    const judge = evidence(
+      '--manifest',
+      'm.json',
+      '--events',
+      beat,
+      '--input-format',
+      'winlogbeat',
+    );
+    expect(judge.code).toBe(2);
+    expect(judge.stderr).toMatch(/^--input-format winlogbeat is a Windows layout/);
+  });
+
   it('judges a real capture: Markdown to stdout, evidence JSON and a measured-row patch to files', () => {
     const dir = join(FIX, 'auditd-laurel');
     const out = join(tmp, 'evidence.json');
