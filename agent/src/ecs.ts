@@ -68,8 +68,16 @@ function userMembers(p: Proc, names: NameCache): string {
   return p.userJson;
 }
 
+/** hashMembers by digest: an executable's digest is cached, so each exec of it renders nothing. */
+const hashJson = new WeakMap<Digest, string>();
+
 export function hashMembers(d: Digest): string {
-  return `"hash":{"sha256":"${d.sha256}","md5":"${d.md5}"${d.ssdeep === undefined ? '' : `,"ssdeep":${q(d.ssdeep)}`}}`;
+  let j = hashJson.get(d);
+  if (j === undefined) {
+    j = `"hash":{"sha256":"${d.sha256}","md5":"${d.md5}"${d.ssdeep === undefined ? '' : `,"ssdeep":${q(d.ssdeep)}`}}`;
+    hashJson.set(d, j);
+  }
+  return j;
 }
 
 /**

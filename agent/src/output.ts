@@ -30,7 +30,9 @@ export class OutputBuffer {
 
   /** A copy of what was written, exactly sized (for writers that keep the bytes); then clears. */
   take(): Buffer {
-    const out = Buffer.from(this.buf.subarray(0, this.off));
+    // allocUnsafe + copy: Buffer.from(a buffer) takes the generic array-like path, several times slower.
+    const out = Buffer.allocUnsafe(this.off);
+    this.buf.copy(out, 0, 0, this.off);
     this.off = 0;
     return out;
   }

@@ -57,7 +57,7 @@ const RATE_TARGET = 200_000;
 
 export const spec: CliSpec = {
   name: 'bench:agent',
-  usage: 'npm run bench:agent -- [--iterations <n>] [--rounds <n>] [--no-auditd]',
+  usage: 'npm run bench:agent -- [--iterations <n>] [--rounds <n>] [--no-auditd] [--no-whole-host]',
   summary:
     'Measures the eBPF agent: CPU overhead on a fork+exec workload against no sensor and auditd + LAUREL, enrichment rate and memory.',
   flags: {
@@ -76,6 +76,11 @@ export const spec: CliSpec = {
     'no-auditd': {
       type: 'boolean',
       description: 'Skip the auditd + LAUREL configuration.',
+    },
+    'no-whole-host': {
+      type: 'boolean',
+      description:
+        'Skip the agent watching the whole host (on a busy host each of its runs takes minutes).',
     },
   },
   epilog: [
@@ -369,7 +374,11 @@ async function main(
       unavailable?: () => string | undefined;
     }[] = [
       { name: 'no sensor', start: async () => none },
-      { name: 'agent, whole host', start: () => startAgent([]) },
+      {
+        name: 'agent, whole host',
+        start: () => startAgent([]),
+        unavailable: () => (cli.values['no-whole-host'] ? 'skipped (--no-whole-host)' : undefined),
+      },
       {
         name: 'agent, scoped to workload',
         start: () => startAgent(['--scope-cgroup', workload.dir]),
@@ -402,8 +411,16 @@ async function main(
         log(`round ${round}/${rounds}: ${c.name}, ${iterations} fork+exec of ${target}`);
         const session = await c.start();
         try {
-          row.samples.push(
-            await runOnce(session.settle, session.extraUs, session.log, session.idle === true),
+          const sample = await runOnce(
+            session.settle,
+            session.extraUs,
+            session.log,
+            session.idle === true,
+          );
+          row.samples.push(sample);
+          // Each run as it ends, so a long run on a busy host shows its figures before the table.
+          log(
+            `  workload ${(sample.workloadUs / 1000).toFixed(0)} ms, sensor ${(sample.sensorUs / 1000).toFixed(0)} ms, ${sample.events} events, ${sample.wallMs} ms wall, load ${loadavg()[0]?.toFixed(2)}`,
           );
           const rss = session.rss?.();
           if (rss && (!row.rssKib || rss.peak > row.rssKib.peak)) row.rssKib = rss;
