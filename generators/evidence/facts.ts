@@ -309,19 +309,6 @@ export function compileFact(
   };
 }
 
-/**
- * The fact's value in `doc`: the first source present, or with `collect` every source's value.
- * @example extractFact(doc, ['process.pid']) // 4242
- */
-export function extractFact(
-  doc: Doc,
-  sources: readonly FactSource[],
-  collect = false,
-  options: ReadOptions = {},
-): unknown {
-  return compileFact(sources, collect, options)(doc);
-}
-
 const asList = (v: unknown): unknown[] => (Array.isArray(v) ? v : [v]);
 
 function toInt(v: unknown): number | undefined {

@@ -135,7 +135,7 @@ export async function readInParallel<R>(
       finished(message.seq, options.local(message) as R);
     } else {
       busy[pick] = (busy[pick] ?? 0) + 1;
-      workers[pick]?.postMessage(message, [batch.buffer]);
+      workers[pick]?.postMessage(message, [batch.buffer as ArrayBuffer]);
     }
     lines += pieceLines;
     pieces = [];
