@@ -70,7 +70,7 @@ test('keystrokes typed before the island loads all land, filter the table and su
   await expect(page.locator('.explorer form[data-ready]')).toHaveCount(0);
 
   release();
-  await expect(page.locator('.explorer form[data-ready]')).toBeAttached();
+  await expect(page.locator('.explorer form[data-ready]')).toBeAttached({ timeout: 30_000 });
   await expect(filterBox(page)).toHaveValue('dns');
   expect(await caret(page)).toEqual({ start: 2, end: 2, focused: true });
   await expect(page).toHaveURL(/[?&]q=dns(&|$)/);

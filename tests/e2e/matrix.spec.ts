@@ -154,7 +154,8 @@ test.describe('matrix island (Linux)', () => {
     await page.goto('/linux/');
     // The island hydrates on the reader's first interaction, as a person moving the mouse would.
     await page.mouse.move(200, 200);
-    await expect(hydrated(page)).toBeAttached();
+    // Loading and running the island can take a while on a busy machine; nothing else waits on it.
+    await expect(hydrated(page)).toBeAttached({ timeout: 30_000 });
   });
 
   test('typing a filter shows only matching rows and keeps the view in the URL', async ({
