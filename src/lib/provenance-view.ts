@@ -25,7 +25,9 @@ export type CellProvenanceLike = Pick<
 
 /**
  * The one value a cell's marker and `data-basis` carry: a disagreement first (the reader must see
- * it), then Not Tested, then the shown assertion's basis.
+ * it), then Not Tested, then the strongest basis behind the cell. A claim that evidence supports
+ * (sample events never decide a status, so the claim stays shown) is no plain claim: it reads as
+ * evidence.
  *
  * @example cellBasis({ shown: measuredYes, disagreement: false, notTested: false, … }) // 'measured'
  */
@@ -33,7 +35,9 @@ export function cellBasis(p: CellProvenanceLike | undefined): CellBasis {
   if (!p) return 'claimed';
   if (p.disagreement) return 'disagreement';
   if (p.notTested) return 'not-tested';
-  return p.shown.basis;
+  if (p.shown.basis !== 'claimed') return p.shown.basis;
+  const tested = p.assertions.map((a) => a.basis).filter((b) => b !== 'claimed');
+  return tested.includes('measured') ? 'measured' : tested.length > 0 ? 'evidence' : 'claimed';
 }
 
 /** One line of an assertion's detail: a label and its value, with a link where there is one. */
@@ -195,6 +199,7 @@ function evidenceView(a: EvidenceAssertion, subCategoryId: string): AssertionVie
           : 'not recorded',
     },
     { label: 'Sensor', text: sensorText(a.sensor) },
+    ...(a.reason ? [{ label: 'Finding', text: a.reason }] : []),
     {
       label: 'Kind',
       text:

@@ -142,6 +142,11 @@ describe('assertionView', () => {
     ]);
   });
 
+  it('states what the evidence found in its own words', () => {
+    const view = assertionView(evidence({ reason: 'Supports the claimed Yes.' }), 'x');
+    expect(view.facts.find((f) => f.label === 'Finding')?.text).toBe('Supports the claimed Yes.');
+  });
+
   it('shows only the settings that concern the cell’s sub-category', () => {
     const settings = assertionView(evidence(), 'file-size').facts.find(
       (f) => f.label === 'Settings',
@@ -227,6 +232,10 @@ describe('cellBasis', () => {
     expect(cellBasis(undefined)).toBe('claimed');
     expect(cellBasis(prov([claimed()]))).toBe('claimed');
     expect(cellBasis(prov([evidence(), claimed()]))).toBe('evidence');
+    // Sample events support the claim the matrix keeps showing: evidence, not a plain claim.
+    expect(cellBasis(prov([evidence({ status: 'yes' }), claimed()], { shown: claimed() }))).toBe(
+      'evidence',
+    );
     expect(cellBasis(prov([evidence(), claimed()], { disagreement: true, notTested: true }))).toBe(
       'disagreement',
     );

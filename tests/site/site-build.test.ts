@@ -9,6 +9,7 @@ import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AssertionsFile } from '../../scoring/provenance.schema.ts';
 import type { HistoryEntry, PlatformMatrix } from '../../scoring/schema.ts';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -247,6 +248,35 @@ describe('the built site', () => {
     expect(linux).toMatch(
       /<td data-status="[a-z-]+" data-basis="claimed"><a href="#[^"]+" aria-label="[^"(]+">/,
     );
+  });
+
+  it('shows the PR #199 sample events on Elastic’s Linux cells: version, setting, no time window, links', async () => {
+    const linux = await page('linux');
+    const file = JSON.parse(
+      await readFile(join(root, 'data/evidence/elastic-linux-pr199/assertions.json'), 'utf8'),
+    ) as AssertionsFile;
+    expect(Object.keys(file.cells).length).toBeGreaterThan(0);
+    for (const [sub, a] of Object.entries(file.cells)) {
+      const id = `${sub}--elastic`;
+      expect(linux, id).toMatch(
+        new RegExp(
+          `<td data-status="[a-z-]+" data-basis="(evidence|disagreement)"><a href="#${id}"`,
+        ),
+      );
+      const start = linux.indexOf(`id="${id}" class="cell-detail"`);
+      const panel = linux.slice(start, linux.indexOf('</div>', start));
+      expect(panel, id).toContain('<b>Evidence</b>');
+      expect(panel, id).toContain('evidence re-derived by CI');
+      expect(panel, id).toContain(`<dd>${a.product.name} ${a.product.version}</dd>`);
+      expect(panel, id).toContain('<dd>no time window: sample events</dd>');
+      for (const s of a.settings) expect(panel, id).toContain(s.setting);
+      expect(panel, id).toContain(
+        `/blob/main/data/evidence/elastic-linux-pr199/record.json#${sub}">evidence record</a>`,
+      );
+      expect(panel, id).toContain(
+        '/blob/main/data/evidence/elastic-linux-pr199/capture.csv.gz">capture</a>',
+      );
+    }
   });
 
   it('draws a cell with the same markup in the static table and in the comparison', async () => {
