@@ -28,6 +28,7 @@ describe('compare links', () => {
 const platform = (id: 'linux' | 'windows', vendors: [string, number][]): ExplorerData => ({
   platform: { id, name: id },
   statuses: [],
+  bases: [],
   categories: [],
   rows: [],
   vendors: vendors.map(([vid, score], i) => ({
