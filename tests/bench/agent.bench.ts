@@ -440,7 +440,9 @@ async function main(
         ? ''
         : c.name.startsWith('agent')
           ? `exec events of ${target} / kernel drops per run: ${per}`
-          : `LAUREL lines with execve of ${target} per run: ${per}; kauditd CPU included`;
+          : c.name.startsWith('loader')
+            ? `records / kernel drops over its life, per run: ${per}`
+            : `LAUREL lines with execve of ${target} per run: ${per}; kauditd CPU included`;
       rows.push(row);
     }
 
@@ -547,7 +549,7 @@ async function main(
     lines.push(
       '',
       `  calibration, per event of the workload (medians): user space ${agentUs.toFixed(1)} µs = loader ${loaderUs.toFixed(1)} µs + enricher ${(agentUs - loaderUs).toFixed(1)} µs;` +
-        ` kernel (BPF, in the workload's CPU: loader alone minus no sensor) ${bpfUs.toFixed(1)} µs,; the no-sensor workload spread ${spreadPct(base)} between rounds`,
+        ` kernel (BPF, in the workload's CPU: loader alone minus no sensor) ${bpfUs.toFixed(1)} µs; the no-sensor workload spread ${spreadPct(base)} between rounds`,
     );
   }
   const mem = rows.find((r) => r.name === 'agent, whole host')?.rssKib;
