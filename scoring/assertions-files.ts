@@ -170,6 +170,14 @@ const MeasuredRecordSchema = z.object({
     kernelRelease: z.string().min(1),
     arch: z.string().min(1),
   }),
+  /** The sensor as its capture names itself (absent in records written before it was kept). */
+  sensor: z
+    .object({
+      type: z.string().min(1).optional(),
+      version: z.string().min(1).optional(),
+      identity: z.enum(['known', 'unknown', 'absent']),
+    })
+    .optional(),
   manifests: z.array(z.object({ sha256 })).min(1),
   cells: z.record(
     SlugSchema,
@@ -245,7 +253,11 @@ export async function loadMeasuredAssertions(
             name: vendor.name,
             ...(version ? { version } : {}),
           },
-          sensor: { identity: 'known', ...(version ? { version } : {}) },
+          sensor: {
+            identity: record.sensor?.identity ?? 'absent',
+            ...(record.sensor?.type ? { type: record.sensor.type } : {}),
+            ...(record.sensor?.version ? { version: record.sensor.version } : {}),
+          },
           host: {
             os: record.host.distro,
             kernel: record.host.kernelRelease,

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { SlugSchema, StatusIdSchema } from '../../scoring/schema.ts';
+import { SensorIdentitySchema } from './identity.ts';
 import { INPUT_FORMATS } from './readers/capture.ts';
 
 export const EVIDENCE_SCHEMA_VERSION = 1;
@@ -101,6 +102,8 @@ export const EvidenceFileSchema = z.strictObject({
     kernelRelease: z.string(),
     arch: z.string(),
   }),
+  /** The sensor as the capture names itself (ECS agent.type / agent.version), for measured rows. */
+  sensor: SensorIdentitySchema.optional(),
   manifests: z.array(
     z.strictObject({
       sha256,

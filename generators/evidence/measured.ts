@@ -13,6 +13,7 @@ import type { MeasuredRow } from '../../scoring/schema.ts';
 import { compareWithClaimed } from './compare.ts';
 import { DATA_DIR, type EvidenceRun, loadManifest, runEvidence } from './evidence.ts';
 import type { EvidenceFile } from './evidence-file.schema.ts';
+import { agentTypesOf, identify } from './identity.ts';
 import { measuredRow } from './patch.ts';
 import { INPUT_FORMATS } from './readers/capture.ts';
 import { loadRuleSets } from './rules.ts';
@@ -114,7 +115,15 @@ export async function deriveFromFixture(
     }
   }
   const run = await runEvidence({ ...evidenceOptions, enabledBy });
-  let evidence = run.file;
+  // The sensor as the capture names itself (ECS agent.type), checked like a contributor's package:
+  // a measured row is refused if its capture is another product's.
+  const capture = join(dir, fixture.capture);
+  const sensor = identify(
+    [...(await agentTypesOf(capture, 'json-lines')).values()],
+    fixture.vendor.id,
+    capture,
+  );
+  let evidence: EvidenceFile = { ...run.file, sensor };
   if (fixture.compareWith !== undefined) {
     const core = await loadCoreData(options.dataDir ?? DATA_DIR);
     evidence = {

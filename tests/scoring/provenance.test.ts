@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -131,6 +132,32 @@ describe('cell provenance on the committed data', () => {
     expect(shown.tester).toEqual({ handle: 'ci', affiliation: 'ci' });
     expect(shown.evidence.manifestSha256).toMatch(/^[0-9a-f]{64}$/);
     expect(shown.host.kernel).toBeDefined();
+  });
+
+  it('names each measured sensor as its committed capture does (ECS agent.type), or says it is absent', async () => {
+    // The reference: the first agent.type in each committed capture, read with zcat and python.
+    const agentType = (fixture: string) =>
+      execFileSync(
+        'sh',
+        [
+          '-c',
+          `zcat tests/fixtures/evidence/${fixture}/capture.*.gz | python3 -c "import json,sys\nfor l in sys.stdin:\n  t=(json.loads(l).get('agent') or {}).get('type')\n  if t: print(t); break"`,
+        ],
+        { encoding: 'utf8' },
+      ).trim();
+    const sensorOf = (vendor: string) => {
+      const shown = provenance.get(cellKey('linux', 'process-creation', vendor))?.shown;
+      if (shown?.basis !== 'measured')
+        throw new Error(`expected a measured assertion for ${vendor}`);
+      return shown.sensor;
+    };
+    expect(agentType('reference-agent')).toBe('etm-reference-agent');
+    expect(sensorOf('reference-agent')).toEqual({
+      type: agentType('reference-agent'),
+      identity: 'known',
+    });
+    expect(agentType('auditd-laurel')).toBe('');
+    expect(sensorOf('auditd-laurel')).toEqual({ identity: 'absent' });
   });
 });
 
