@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { loadDataset } from '../../scoring/dataset.ts';
+import { shownMatrices } from '../../scoring/provenance.ts';
 
 test('every file in /api/v1/index.json is served, parses, and names a schema that is served too', async ({
   request,
@@ -27,8 +28,22 @@ test('every file in /api/v1/index.json is served, parses, and names a schema tha
     expect(schema.$id).toMatch(new RegExp(`${file.schema.replaceAll('.', '\\.')}$`));
   }
   const data = await loadDataset(resolve('data'));
-  const linux = (await (await request.get('/api/v1/matrices/linux.json')).json()) as unknown;
-  expect(linux).toEqual(JSON.parse(JSON.stringify(data.matrices.linux)));
+  const linux = (await (await request.get('/api/v1/matrices/linux.json')).json()) as {
+    categories: { subCategories: { cells: Record<string, Record<string, unknown>> }[] }[];
+  };
+  // Each served cell is the shown matrix's cell plus its provenance, newest first.
+  for (const sub of linux.categories.flatMap((c) => c.subCategories)) {
+    for (const cell of Object.values(sub.cells)) {
+      const provenance = cell.provenance as { date: string; status: string }[];
+      expect(provenance.length).toBeGreaterThan(0);
+      const dates = provenance.map((p) => Date.parse(p.date));
+      expect(dates).toEqual([...dates].sort((a, b) => b - a));
+      delete cell.provenance;
+      delete cell.basis;
+      delete cell.disagreement;
+    }
+  }
+  expect(linux).toEqual(JSON.parse(JSON.stringify(shownMatrices(data).linux)));
 });
 
 test('the Atom feed is well-formed and links each change to its pull request or commit', async ({

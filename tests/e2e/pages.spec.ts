@@ -46,6 +46,10 @@ function violations(results: Awaited<ReturnType<AxeBuilder['analyze']>>): string
   );
 }
 
+// Two axe passes per test (the full one and the dark theme's colours): the largest pages (the
+// Windows matrix, the categories page) need more than the default minute on a loaded 2-core host.
+test.describe.configure({ timeout: 180_000 });
+
 for (const path of pages) {
   test(`${path} loads cleanly and passes axe (light, then dark colours)`, async ({ page }) => {
     await page.emulateMedia({ colorScheme: 'light' });
