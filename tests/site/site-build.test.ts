@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AssertionsFile } from '../../scoring/provenance.schema.ts';
+import { DISPLAY_RULE } from '../../scoring/provenance.ts';
 import type { HistoryEntry, PlatformMatrix } from '../../scoring/schema.ts';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -328,6 +329,12 @@ describe('the built site', () => {
       }
       expect(/\sstyle="/.test(html), `${path} has an inline style attribute`).toBe(false);
     }
+  });
+
+  it('states the display rule on the methodology page in the words of scoring/provenance.ts', async () => {
+    const methodology = (await page('methodology')).replace(/\s+/g, ' ');
+    const quote = /<blockquote class="rule"[^>]*> ?<p[^>]*>([^<]*)<\/p>/.exec(methodology)?.[1];
+    expect(quote?.trim()).toBe(DISPLAY_RULE);
   });
 
   it('credits the EDR-Telemetry project with the licence link on every page', async () => {
