@@ -269,7 +269,9 @@ test.describe('matrix island (Linux)', () => {
     await expect(headers.nth(1)).toContainText(third.name);
     await expect(headers.nth(2)).toContainText(second.name);
 
-    // The link restores the same view in a fresh page.
+    // The link restores the same view in a fresh page (the island writes the address once the
+    // reader pauses, so wait for the new order to reach it).
+    await expect(page).toHaveURL(new RegExp(`[?&]v=${third.id}(?:%2C|,)${second.id}`));
     const url = page.url();
     const other = await page.context().newPage();
     await other.goto(url);
