@@ -165,6 +165,11 @@ describe.skipIf(why !== undefined)('auditd’s own log against LAUREL’s, one r
   const dir = mkdtempSync(join(tmpdir(), 'etm-auditd-raw-live-'));
   const before = why === undefined ? auditState() : undefined;
   let session: AuditdSession;
+  const rawLogOf = (s: AuditdSession): string => {
+    if (s.rawLog === undefined)
+      throw new Error('the auditd session kept no raw log (rawLog: true)');
+    return s.rawLog;
+  };
   let raw: EvidenceRun;
   let laurel: EvidenceRun;
   let executable: string;
@@ -172,7 +177,7 @@ describe.skipIf(why !== undefined)('auditd’s own log against LAUREL’s, one r
 
   beforeAll(async () => {
     const log = (line: string) => process.stderr.write(`${line}\n`);
-    session = await startAuditd(join(dir, 'sensor'), log);
+    session = await startAuditd(join(dir, 'sensor'), log, { rawLog: true });
     try {
       const gen = await runChild(process.execPath, [
         GENERATE,
@@ -191,7 +196,7 @@ describe.skipIf(why !== undefined)('auditd’s own log against LAUREL’s, one r
       [join(dir, 'manifest.json'), bytesManifest].map(loadManifest),
     );
     const vendor = { name: 'auditd' };
-    raw = await runEvidence({ manifests, captures: [session.rawLog], vendor });
+    raw = await runEvidence({ manifests, captures: [rawLogOf(session)], vendor });
     laurel = await runEvidence({
       manifests,
       captures: [session.capture],
@@ -266,7 +271,7 @@ describe.skipIf(why !== undefined)('auditd’s own log against LAUREL’s, one r
       });
       return found.map((e) => ({ argv: (e.doc.EXECVE as { ARGV?: unknown }).ARGV }));
     };
-    expect(await execs(session.rawLog)).toEqual([{ argv: [shown, 'hello'] }]);
+    expect(await execs(rawLogOf(session))).toEqual([{ argv: [shown, 'hello'] }]);
     expect(await execs(session.capture, 'laurel')).toEqual([{ argv: [shown, 'hello'] }]);
     // The evidence: the exec proves its action with every fact right, in both readings, and the
     // sample event shows the name escaped.

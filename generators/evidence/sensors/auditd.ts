@@ -121,8 +121,11 @@ export function auditdUnavailable(checkInUse = true): string | undefined {
 
 /** An auditd session: LAUREL's JSONL is the capture, auditd's own log of the same run beside it. */
 export interface AuditdSession extends SensorSession {
-  /** auditd's own `audit.log` (log_format as on the host), complete once `stop()` returned. */
-  rawLog: string;
+  /**
+   * auditd's own `audit.log` (log_format as on the host), complete once `stop()` returned; only
+   * when asked for (`rawLog: true`).
+   */
+  rawLog?: string;
 }
 
 function waitFor(check: () => boolean, ms: number, what: string): Promise<void> {
@@ -145,12 +148,12 @@ function waitFor(check: () => boolean, ms: number, what: string): Promise<void> 
 export async function startAuditd(
   dir: string,
   log: (line: string) => void,
-  options: { rules?: boolean } = {},
+  options: { rules?: boolean; rawLog?: boolean } = {},
 ): Promise<AuditdSession> {
   if (process.getuid?.() !== 0) throw new Error('auditd + LAUREL cannot run: auditd needs root.');
   const unlock = await lockAudit();
   try {
-    return await startLocked(dir, log, unlock, options.rules !== false);
+    return await startLocked(dir, log, unlock, options.rules !== false, options.rawLog === true);
   } catch (error) {
     unlock();
     throw error;
@@ -162,6 +165,7 @@ async function startLocked(
   log: (line: string) => void,
   unlock: () => void,
   withRules: boolean,
+  withRawLog: boolean,
 ): Promise<AuditdSession> {
   const why = auditdUnavailable();
   if (why !== undefined) throw new Error(`auditd + LAUREL cannot run: ${why}`);
@@ -179,9 +183,11 @@ async function startLocked(
   const conf = readFileSync(HOST_AUDITD_CONF, 'utf8')
     .replace(/^log_file\s*=.*$/m, `log_file = ${rawLog}`)
     .replace(/^plugin_dir\s*=.*$/m, `plugin_dir = ${pluginDir}`)
-    // auditd's own log of the same capture, in the host's log_format (Debian: ENRICHED), so the
-    // raw reader can be checked against LAUREL on one run. One file: a rotation would split it.
-    .replace(/^write_logs\s*=.*$/m, 'write_logs = yes')
+    // On request, auditd's own log of the same capture, in the host's log_format (Debian:
+    // ENRICHED), so the raw reader can be checked against LAUREL on one run; one file, since a
+    // rotation would split it. Off otherwise: measured rows are LAUREL's, and with the disk log
+    // on, the daemon's end record sometimes missed LAUREL at shutdown (agent-stop not observed).
+    .replace(/^write_logs\s*=.*$/m, `write_logs = ${withRawLog ? 'yes' : 'no'}`)
     .replace(/^max_log_file_action\s*=.*$/m, 'max_log_file_action = IGNORE')
     // The plugin queue must hold a burst: the generators make thousands of events in seconds,
     // and an overflow silently drops events before LAUREL sees them.
@@ -217,7 +223,7 @@ async function startLocked(
     `active = yes\ndirection = out\ntype = always\nformat = string\npath = ${LAUREL}\nargs = --config ${laurelConf}\n`,
   );
   log(
-    `auditd: starting ${AUDITD} -n -c ${confDir} with LAUREL (${laurelDir}), its own log in ${rawLog}`,
+    `auditd: starting ${AUDITD} -n -c ${confDir} with LAUREL (${laurelDir})${withRawLog ? `, its own log in ${rawLog}` : ''}`,
   );
   const child: ChildProcess = spawn(AUDITD, ['-n', '-c', confDir], {
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -297,7 +303,7 @@ async function startLocked(
     pid: child.pid ?? 0,
     executable: AUDITD,
     capture: join(laurelDir, 'audit.log'),
-    rawLog,
+    ...(withRawLog ? { rawLog } : {}),
     tools: { auditd: packageVersion('auditd'), laurel: packageVersion('laurel') },
     stop,
   };
