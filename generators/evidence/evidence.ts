@@ -23,7 +23,8 @@ import {
   type Verdict,
 } from './matcher.ts';
 import type { InputFormat } from './readers/capture.ts';
-import { loadRuleSets, type RuleSets } from './rules.ts';
+import type { RuleSets } from './rule-engine.ts';
+import { loadRuleSets } from './rules.ts';
 import { redactValue, type Secrets, sanitizeEvent } from './sanitize.ts';
 import { manifestTargets } from './targets.ts';
 

@@ -24,8 +24,8 @@ import {
 import { compileField, type Doc } from './readers/fields.ts';
 import { type Batch, forEachLine, readInParallel } from './readers/parallel.ts';
 import type { ScanWorkerInit, ScanWorkerResult } from './readers/scan-worker.ts';
+import { type CompiledRule, factsOf, RuleIndex, type RuleSets } from './rule-engine.ts';
 import type { FactName } from './rules.schema.ts';
-import { type CompiledRule, factsOf, RuleIndex, type RuleSets } from './rules.ts';
 import type { Target, Untestable } from './targets.ts';
 
 export type { Verdict } from './evidence-file.schema.ts';

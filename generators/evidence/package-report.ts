@@ -7,7 +7,7 @@ import type { AssertionsFile } from '../../scoring/provenance.schema.ts';
 import type { StatusId } from '../../scoring/schema.ts';
 import type { StatusCatalog } from '../../scoring/statuses.ts';
 import type { PackageRecord } from './package.schema.ts';
-import type { RuleSets } from './rules.ts';
+import type { RuleSets } from './rule-engine.ts';
 
 const DATA_LICENCE =
   'This evidence is contributed under the licence of the matrix data, [CC BY-NC 4.0](https://creativecommons.org/licenses/by-nc/4.0/).';

@@ -17,7 +17,8 @@ import {
   runEvidence,
 } from '../../generators/evidence/evidence.ts';
 import { matchCaptures } from '../../generators/evidence/matcher.ts';
-import { loadRuleSets, type RuleSets } from '../../generators/evidence/rules.ts';
+import type { RuleSets } from '../../generators/evidence/rule-engine.ts';
+import { loadRuleSets } from '../../generators/evidence/rules.ts';
 
 const FIXTURES = resolve(import.meta.dirname, '../fixtures/evidence');
 const BATCH = 16 << 10;

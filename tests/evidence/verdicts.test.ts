@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { matchCaptures } from '../../generators/evidence/matcher.ts';
-import { loadRuleSets, type RuleSets } from '../../generators/evidence/rules.ts';
+import type { RuleSets } from '../../generators/evidence/rule-engine.ts';
+import { loadRuleSets } from '../../generators/evidence/rules.ts';
 import type { Target } from '../../generators/evidence/targets.ts';
 
 const T0 = Date.parse('2026-12-01T10:00:00.000Z');

@@ -5,8 +5,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { type ScanSnapshot, scanBatch, scanPlan } from '../matcher.ts';
+import { compileRule, type RuleSets } from '../rule-engine.ts';
 import type { Rule } from '../rules.schema.ts';
-import { compileRule, type RuleSets } from '../rules.ts';
 import type { Target } from '../targets.ts';
 import { type EventCounts, INPUT_FORMATS } from './capture.ts';
 import type { Batch, Reply } from './parallel.ts';

@@ -26,7 +26,8 @@ import {
 } from '../../../generators/evidence/auditd-raw/record.ts';
 import { ARCH_NAMES, syscallName } from '../../../generators/evidence/auditd-raw/syscalls.ts';
 import type { Doc } from '../../../generators/evidence/readers/fields.ts';
-import { factsOf, loadRuleSets, RuleIndex } from '../../../generators/evidence/rules.ts';
+import { factsOf, RuleIndex } from '../../../generators/evidence/rule-engine.ts';
+import { loadRuleSets } from '../../../generators/evidence/rules.ts';
 
 /** From the auditd package; the tables in syscalls.ts were generated with it. */
 const AUSYSCALL = '/usr/bin/ausyscall';
