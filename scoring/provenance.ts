@@ -9,13 +9,15 @@
  */
 import type { LocatedAssertion } from './assertions-files.ts';
 import type { Assertion, Basis, ClaimedAssertion, EvidenceAssertion } from './provenance.schema.ts';
-import { matrixRows } from './rows.ts';
+import { mapCells, matrixRows } from './rows.ts';
 import type {
+  Cell,
   HistoryEntry,
   PlatformId,
   PlatformMatrix,
   Provenance,
   StatusId,
+  SubCategory,
   WeightsFile,
 } from './schema.ts';
 import type { BackedScore } from './score.schema.ts';
@@ -295,20 +297,21 @@ export function shownMatrices(
   data: ProvenanceInput,
   provenance: ReadonlyMap<CellKey, CellProvenance> = provenanceFor(data),
 ): Record<PlatformId, PlatformMatrix> {
-  const out = structuredClone(data.matrices);
-  for (const matrix of Object.values(out)) {
-    for (const { sub } of matrixRows(matrix)) {
-      for (const [vendorId, cell] of Object.entries(sub.cells)) {
-        const shown = provenance.get(cellKey(matrix.platform.id, sub.id, vendorId))?.shown;
-        if (!shown || shown.basis === 'claimed' || shown.status === cell.status) continue;
-        cell.status = shown.status;
-        const takesReason = data.statuses.byId.get(shown.status)?.takesReason ?? false;
-        if (takesReason && shown.reason !== undefined) cell.reason = shown.reason;
-        else delete cell.reason;
-      }
-    }
-  }
-  return out;
+  const shownCell = (platform: PlatformId) => (cell: Cell, sub: SubCategory, vendorId: string) => {
+    const shown = provenance.get(cellKey(platform, sub.id, vendorId))?.shown;
+    if (!shown || shown.basis === 'claimed' || shown.status === cell.status) return cell;
+    const { reason: _claimedReason, ...rest } = cell;
+    const takesReason = data.statuses.byId.get(shown.status)?.takesReason ?? false;
+    return takesReason && shown.reason !== undefined
+      ? { ...rest, status: shown.status, reason: shown.reason }
+      : { ...rest, status: shown.status };
+  };
+  return Object.fromEntries(
+    Object.entries(data.matrices).map(([id, matrix]) => [
+      id,
+      mapCells(matrix, shownCell(id as PlatformId)),
+    ]),
+  ) as Record<PlatformId, PlatformMatrix>;
 }
 
 /**

@@ -5,6 +5,7 @@
  * The weights and the switch live in the query string, so the page's address is a link to them.
  */
 import { useEffect, useId, useMemo, useState } from 'react';
+import { mapCells } from '../../scoring/rows.ts';
 import type { PlatformMatrix, StatusValues } from '../../scoring/schema.ts';
 import { leaders, scorePlatform } from '../../scoring/score.ts';
 import { cellId } from '../lib/cell.ts';
@@ -38,18 +39,9 @@ type Weights = Record<string, Record<string, number>>;
  * @internal exported for its test
  */
 export function onlyBacked(matrix: PlatformMatrix, backed: ReadonlySet<string>): PlatformMatrix {
-  return {
-    ...matrix,
-    categories: matrix.categories.map((category) => ({
-      ...category,
-      subCategories: category.subCategories.map((sub) => ({
-        ...sub,
-        cells: Object.fromEntries(
-          Object.entries(sub.cells).filter(([vendorId]) => backed.has(cellId(sub.id, vendorId))),
-        ),
-      })),
-    })),
-  };
+  return mapCells(matrix, (cell, sub, vendorId) =>
+    backed.has(cellId(sub.id, vendorId)) ? cell : undefined,
+  );
 }
 
 export default function WeightsLab({ platforms, statusValues, backed }: Props) {

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { Dataset } from '../../scoring/dataset.ts';
 import type { Assertion } from '../../scoring/provenance.schema.ts';
 import { backedScores, cellKey, provenanceFor, shownMatrices } from '../../scoring/provenance.ts';
+import { mapCells } from '../../scoring/rows.ts';
 import {
   CorrectionsFileSchema,
   DescriptionsFileSchema,
@@ -85,30 +86,16 @@ function apiAssertion(a: Assertion): ApiAssertion {
 export function matrixFile(data: Dataset, platform: PlatformId): ApiMatrix {
   const provenance = provenanceFor(data);
   const matrix = shownMatrices(data, provenance)[platform];
-  return {
-    ...matrix,
-    categories: matrix.categories.map((category) => ({
-      ...category,
-      subCategories: category.subCategories.map((sub) => ({
-        ...sub,
-        cells: Object.fromEntries(
-          Object.entries(sub.cells).map(([vendorId, cell]) => {
-            const p = provenance.get(cellKey(platform, sub.id, vendorId));
-            if (!p) throw new Error(`No provenance for ${platform}/${sub.id}/${vendorId}.`);
-            return [
-              vendorId,
-              {
-                ...cell,
-                basis: p.basis,
-                ...(p.disagreement ? { disagreement: true as const } : {}),
-                provenance: p.assertions.map(apiAssertion),
-              },
-            ];
-          }),
-        ),
-      })),
-    })),
-  };
+  return mapCells(matrix, (cell, sub, vendorId) => {
+    const p = provenance.get(cellKey(platform, sub.id, vendorId));
+    if (!p) throw new Error(`No provenance for ${platform}/${sub.id}/${vendorId}.`);
+    return {
+      ...cell,
+      basis: p.basis,
+      ...(p.disagreement ? { disagreement: true as const } : {}),
+      provenance: p.assertions.map(apiAssertion),
+    };
+  });
 }
 
 const dataFiles: ApiFile[] = [
