@@ -9,7 +9,7 @@ import type { TaskCtx } from './decode.ts';
 import { ECS_VERSION, imageMembersBuf, procMembers, userMembersBuf } from './ecs.ts';
 import { type Exclusions, excludesPath } from './exclusions.ts';
 import { OutputBuffer } from './output.ts';
-import type { Proc, ProcessTable } from './processes.ts';
+import type { Lineage, Proc, ProcessTable } from './processes.ts';
 import type { NameCache } from './users.ts';
 
 const q = JSON.stringify;
@@ -210,8 +210,9 @@ export class EventWriter {
 
   /**
    * The process block after the process's own members: parent, leaders and the closing brace.
-   * Rendered once per process and reused while every object it was rendered from is the same
-   * (a fork, its exec and its end share it), checked by reference on each event.
+   * Rendered once and reused while every object it was rendered from is the same (a fork, its
+   * exec and its end share it, and so do siblings: it is kept on the parent when there is one),
+   * checked by reference on each event.
    */
   private lineage(p: Proc): Buffer {
     const t = this.o.processes();
@@ -225,7 +226,7 @@ export class EventWriter {
     const slImage = sl ? imageMembersBuf(sl, names) : undefined;
     const el = p.entryLeader;
     const elImage = el ? imageMembersBuf(el, names) : undefined;
-    const c = p.lineage;
+    const c = parent ? parent.childLineage : p.lineage;
     if (
       c !== undefined &&
       c.parent === parent &&
@@ -267,7 +268,7 @@ export class EventWriter {
     }
     out.str('}');
     const buf = out.take();
-    p.lineage = {
+    const rendered: Lineage = {
       parent,
       parentImage,
       pgl,
@@ -281,6 +282,8 @@ export class EventWriter {
       elType: el?.entryType,
       buf,
     };
+    if (parent) parent.childLineage = rendered;
+    else p.lineage = rendered;
     return buf;
   }
 }

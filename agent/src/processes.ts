@@ -54,6 +54,11 @@ export interface Proc {
   endedNs: number | undefined;
   /** The rendered parent and leaders, and what they were rendered from (event.ts lineage). */
   lineage: Lineage | undefined;
+  /**
+   * The same for this process's children, which share it while their group, session and entry
+   * leaders are the same (every child of a fork+exec loop): rendered once, not once per child.
+   */
+  childLineage: Lineage | undefined;
 }
 
 /** A process's rendered lineage and the objects it came from, compared by reference. */
@@ -286,6 +291,7 @@ export class ProcessTable {
       userBufOf: undefined,
       endedNs: undefined,
       lineage: undefined,
+      childLineage: undefined,
     };
     return p;
   }
