@@ -2,7 +2,8 @@
  * The interactive layer over a platform matrix: a toolbar whose view (vendors and their order,
  * filters, collapsed categories, row sort) TanStack Table turns into a row model, drawn on the
  * static table itself (`lib/explorer-dom.ts`: rows and cells shown, hidden and moved, never
- * re-rendered), and kept in the query string. Hydrates on the reader's first interaction; the
+ * re-rendered) once the control's own answer has painted (`lib/redraw-scheduler.ts`), and kept
+ * in the query string. Hydrates on the reader's first interaction; the
  * filter box works before that (`scripts/matrix-prefilter.ts`) and what was typed there, with
  * its caret and focus, is kept.
  */
@@ -24,6 +25,7 @@ import {
 import { summaryText } from '../lib/explorer-filter.ts';
 import { type ExportView, viewToCsv, viewToJson } from '../lib/export.ts';
 import { byKindThenRank } from '../lib/ranking.ts';
+import { createRedrawScheduler, TYPING_PAUSE_MS } from '../lib/redraw-scheduler.ts';
 import {
   decodeView,
   defaultView,
@@ -80,6 +82,9 @@ export default function MatrixExplorer({ data, staticId }: Props) {
   const [copied, setCopied] = useState(false);
   const queryInput = useRef<HTMLInputElement>(null);
   const staticMatrix = useRef<StaticMatrix | null>(null);
+  const [redraw] = useState(createRedrawScheduler);
+  // How long the next redraw waits after the paint: a pause in the typing, or nothing.
+  const redrawPause = useRef(0);
 
   // On hydration, before the first paint: read the shared view (the server render cannot see
   // the query string) and take over what the reader typed before the island ran. The box is the
@@ -187,7 +192,11 @@ export default function MatrixExplorer({ data, staticId }: Props) {
     return vendor && i !== undefined ? [{ vendor, index: i }] : [];
   });
 
-  const update = (patch: Partial<MatrixViewState>) => setView((v) => ({ ...v, ...patch }));
+  const update = (patch: Partial<MatrixViewState>) => {
+    const typing = Object.keys(patch).length === 1 && 'query' in patch;
+    redrawPause.current = typing ? TYPING_PAUSE_MS : 0;
+    setView((v) => ({ ...v, ...patch }));
+  };
   const toggleIn = <T,>(list: readonly T[], item: T) =>
     list.includes(item) ? list.filter((x) => x !== item) : [...list, item];
 
@@ -274,24 +283,23 @@ export default function MatrixExplorer({ data, staticId }: Props) {
     return () => root?.removeEventListener('click', onClick);
   }, [data, ids, staticId, universe]);
 
-  // Draw the view on the static table before the browser paints. Keyed by the view's parts as
+  // Draw the view on the static table: the sort and fold buttons' state in this frame (they
+  // answer the click), the rows and columns after it has painted. Keyed by the view's parts as
   // text, so a render that changes nothing moves nothing.
   useLayoutEffect(() => {
     const matrix = staticMatrix.current;
     if (!ready || !matrix) return;
     const split = (text: string) => (text === '' ? [] : text.split(','));
     const collapsed = new Set(split(collapsedIndices).map(Number));
-    applyStaticPlan(matrix, {
-      vendors: split(vendorOrder).map(Number),
-      rows: split(rowOrder),
-      collapsed,
-    });
     markStaticControls(
       matrix,
       sortIndex < 0 ? null : { vendor: sortIndex, desc: sortDesc },
       collapsed,
     );
-  }, [ready, vendorOrder, rowOrder, collapsedIndices, sortIndex, sortDesc]);
+    const plan = { vendors: split(vendorOrder).map(Number), rows: split(rowOrder), collapsed };
+    redraw.schedule(() => applyStaticPlan(matrix, plan), redrawPause.current);
+  }, [ready, redraw, vendorOrder, rowOrder, collapsedIndices, sortIndex, sortDesc]);
+  useEffect(() => redraw.cancel, [redraw]);
 
   return (
     <div className="explorer">
@@ -524,7 +532,10 @@ export default function MatrixExplorer({ data, staticId }: Props) {
               <button
                 type="button"
                 disabled={!active}
-                onClick={() => setView(defaultView(universe))}
+                onClick={() => {
+                  redrawPause.current = 0;
+                  setView(defaultView(universe));
+                }}
               >
                 Reset view
               </button>
