@@ -62,3 +62,18 @@ export function getProvenance(): Promise<SiteProvenance> {
   });
   return provenance;
 }
+
+let shownDataset: Promise<Dataset> | undefined;
+
+/**
+ * The dataset with the matrices as the site shows and scores them (`getProvenance().shown`):
+ * every page that draws or ranks today's cells reads this one, so none of them can show a claim
+ * that evidence or a measurement has overruled. History and the claimed scores read `getDataset()`.
+ */
+export function getShownDataset(): Promise<Dataset> {
+  shownDataset ??= Promise.all([getDataset(), getProvenance()]).then(([data, { shown }]) => ({
+    ...data,
+    matrices: shown,
+  }));
+  return shownDataset;
+}

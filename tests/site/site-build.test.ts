@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,6 +25,8 @@ let unreasoned: { id: string; vendorId: string };
 /** A Via EventLogs cell the build gets without a reason (upstream's usual silence). */
 let optionalReason: string;
 const UNTESTED_REASON = 'The test host could not load a kernel module.';
+/** A listed product's claimed Yes that a generator run's evidence overrules with No. */
+let overruled: { subId: string; vendorId: string; vendorName: string };
 const CAUSE = 'The capture shows only 2 of 3 actions: the third ran before the sensor started.';
 
 function build(dataDir: string, outDir: string) {
@@ -84,6 +86,7 @@ beforeAll(async () => {
     explanation: CAUSE,
   };
   await writeFile(evidenceFile, JSON.stringify(evidence));
+  overruled = await overruleAClaim(data);
   dist = join(work, 'dist');
   const result = build(data, dist);
   if (result.status !== 0) {
@@ -94,6 +97,42 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(() => rm(work, { recursive: true, force: true }));
+
+/**
+ * Adds an evidence package whose generator run found nothing for a listed product's claimed Yes
+ * (a later category than the cells changed above, so nothing else touches it).
+ */
+async function overruleAClaim(data: string) {
+  const sub = matrix.categories[2]?.subCategories[0];
+  const vendor = matrix.vendors.find(
+    (v) => v.kind === 'product' && sub?.cells[v.id]?.status === 'yes',
+  );
+  if (!sub || !vendor)
+    throw new Error('The linux matrix in data/ has no claimed Yes in its third category.');
+  const pkg = JSON.parse(
+    await readFile(join(data, 'evidence', 'elastic-linux-pr199', 'assertions.json'), 'utf8'),
+  ) as AssertionsFile;
+  const [template] = Object.values(pkg.cells);
+  if (!template) throw new Error('No evidence assertion to copy.');
+  const file: AssertionsFile = {
+    ...pkg,
+    vendor: vendor.id,
+    cells: {
+      [sub.id]: {
+        ...template,
+        kind: 'generator-run',
+        verdict: 'not-observed',
+        status: 'no',
+        date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+        reason: 'No event in the capture for the generator run’s action.',
+        product: { vendor: vendor.id, name: vendor.name, version: '1.0.0' },
+      },
+    },
+  };
+  await mkdir(join(data, 'evidence', 'site-test-run'));
+  await writeFile(join(data, 'evidence', 'site-test-run', 'assertions.json'), JSON.stringify(file));
+  return { subId: sub.id, vendorId: vendor.id, vendorName: vendor.name };
+}
 
 describe('the built site', () => {
   it('renders a hostile vendor name and reason as text on every page', async () => {
@@ -329,6 +368,24 @@ describe('the built site', () => {
       }
       expect(/\sstyle="/.test(html), `${path} has an inline style attribute`).toBe(false);
     }
+  });
+
+  it('draws an overruled claim as the matrix shows it on the categories page, not as claimed', async () => {
+    const linux = await page('linux');
+    expect(linux).toMatch(
+      new RegExp(
+        `<td data-status="no" data-basis="disagreement"><a href="#${overruled.subId}--${overruled.vendorId}"`,
+      ),
+    );
+    const html = await page('categories');
+    const start = html.indexOf(`id="linux-${overruled.subId}"`);
+    expect(start).toBeGreaterThan(-1);
+    const article = html.slice(start, html.indexOf('</article>', start));
+    const groups = [...article.matchAll(/<li[^>]*>([\s\S]*?)<\/li>/g)].map((m) => m[1] ?? '');
+    const withVendor = groups.filter((g) => g.includes(overruled.vendorName));
+    expect(withVendor).toHaveLength(1);
+    expect(withVendor[0]).toContain('No');
+    expect(withVendor[0]).not.toContain('Yes');
   });
 
   it('states the display rule on the methodology page in the words of scoring/provenance.ts', async () => {

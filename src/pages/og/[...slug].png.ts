@@ -3,14 +3,14 @@
  * one per vendor, one per other kind of page. No request leaves the build.
  */
 import type { APIRoute, GetStaticPaths } from 'astro';
-import { getDataset } from '../../lib/data.ts';
+import { getShownDataset } from '../../lib/data.ts';
 import { previewCards } from '../../lib/og/cards.ts';
 import { CARD_MAX_BYTES, type PreviewCard } from '../../lib/og/og.types.ts';
 import { renderPng } from '../../lib/og/render.ts';
 import { siteOrigin } from '../../lib/site.ts';
 
 export const getStaticPaths = (async () => {
-  const cards = previewCards(await getDataset(), siteOrigin());
+  const cards = previewCards(await getShownDataset(), siteOrigin());
   return [...cards.values()].map((card) => ({ params: { slug: card.slug }, props: { card } }));
 }) satisfies GetStaticPaths;
 
