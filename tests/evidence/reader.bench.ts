@@ -10,7 +10,9 @@
  * - path `evidence`: what `npm run evidence` does with the reference agent's committed manifest:
  *   every event's time falls inside the manifest's window and one in eight carries a pid or path
  *   of its actions, so facts are read and compared for real.
- * Both shapes carry one broken line every 100 000, which must be counted.
+ * Both shapes carry one broken line every 100 000, which must be counted. Beside them, as a
+ * reference and not a goal: the same lines read and given to V8's JSON.parse, nothing else, on
+ * one thread (what any reader that parses every event costs at least).
  *
  * Beside it, reported only: the Windows readers (event-log JSON, NXLog, wevtutil XML as
  * PowerShell writes it (UTF-16LE), Winlogbeat) on the committed samples repeated, and the raw
@@ -53,7 +55,8 @@ const MANIFEST = join(FIXTURES, 'reference-agent/manifest.json');
 
 /** What a child process reads, and how. */
 interface Job {
-  kind: 'classify' | 'evidence' | 'windows';
+  /** `parse`: the reference, V8's JSON.parse of every line and nothing else, on one thread. */
+  kind: 'classify' | 'evidence' | 'windows' | 'parse';
   path: string;
   threads?: number;
 }
@@ -75,10 +78,23 @@ if (values.child !== undefined) {
   const { matchCaptures } = await import('../../generators/evidence/matcher.ts');
   const { loadRuleSets } = await import('../../generators/evidence/rules.ts');
   const { loadManifest, runEvidence } = await import('../../generators/evidence/evidence.ts');
+  const { streamLines } = await import('../../generators/evidence/readers/lines.ts');
   const started = process.hrtime.bigint();
   const cpu0 = process.cpuUsage();
   let summary: { bytes: number; events: number; malformed: number };
-  if (job.kind === 'windows') {
+  if (job.kind === 'parse') {
+    let events = 0;
+    let malformed = 0;
+    const stats = await streamLines(job.path, (text) => {
+      try {
+        JSON.parse(text);
+        events++;
+      } catch {
+        malformed++;
+      }
+    });
+    summary = { bytes: stats.bytes, events, malformed };
+  } else if (job.kind === 'windows') {
     const { captures } = await classifyWindowsCaptures([job.path]);
     summary = captures[0] ?? { bytes: 0, events: 0, malformed: 0 };
   } else if (job.kind === 'classify') {
@@ -401,6 +417,13 @@ try {
         ecsBatches((i) => event(i, facts)),
       );
       const onDisk = statSync(path).size;
+      // The ceiling for any reader that parses every event: one thread reading lines and parsing.
+      jobs.push({
+        name: `ECS ${shape}, JSON.parse alone (reference)`,
+        job: { kind: 'parse', path },
+        goal: false,
+        onDisk,
+      });
       for (const kind of ['classify', 'evidence'] as const)
         for (const n of threads === undefined
           ? [1, Math.min(4, availableParallelism())]
