@@ -13,7 +13,16 @@ import {
   type SortingState,
   useTable,
 } from '@tanstack/react-table';
-import { Fragment, useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import {
+  Fragment,
+  useCallback,
+  useEffect,
+  useId,
+  useLayoutEffect,
+  useMemo,
+  useRef,
+  useState,
+} from 'react';
 import type { ExplorerData } from '../lib/explorer-data.ts';
 import {
   addStaticControls,
@@ -62,6 +71,9 @@ function download(name: string, type: string, text: string) {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
+const toggleIn = <T,>(list: readonly T[], item: T) =>
+  list.includes(item) ? list.filter((x) => x !== item) : [...list, item];
+
 /** How long the view must stay unchanged before the address shows it. */
 const URL_DELAY_MS = 600;
 
@@ -106,20 +118,26 @@ export default function MatrixExplorer({ data, staticId }: Props) {
   // The address follows the view once the reader pauses, not on every keystroke: changing it
   // makes Chromium restyle every link of the page (the base URL changed), about 200 ms on the
   // Windows matrix at 4x throttling, which a keystroke must not wait for.
+  // One pagehide listener for the page's life, writing whatever view is pending: adding and
+  // removing it on every keystroke was measurable script time.
+  const pendingUrl = useRef<(() => void) | null>(null);
+  useEffect(() => {
+    const flush = () => pendingUrl.current?.();
+    window.addEventListener('pagehide', flush);
+    return () => window.removeEventListener('pagehide', flush);
+  }, []);
   useEffect(() => {
     if (query === null) return;
     setCopied(false);
     const url = `${window.location.pathname}${query ? `?${query}` : ''}${window.location.hash}`;
     const write = () => {
+      pendingUrl.current = null;
       const current = `${window.location.pathname}${window.location.search}${window.location.hash}`;
       if (current !== url) window.history.replaceState(window.history.state, '', url);
     };
+    pendingUrl.current = write;
     const timer = setTimeout(write, URL_DELAY_MS);
-    window.addEventListener('pagehide', write);
-    return () => {
-      clearTimeout(timer);
-      window.removeEventListener('pagehide', write);
-    };
+    return () => clearTimeout(timer);
   }, [query]);
 
   const vendorIndex = useMemo(() => new Map(data.vendors.map((v, i) => [v.id, i])), [data]);
@@ -192,13 +210,12 @@ export default function MatrixExplorer({ data, staticId }: Props) {
     return vendor && i !== undefined ? [{ vendor, index: i }] : [];
   });
 
-  const update = (patch: Partial<MatrixViewState>) => {
+  // Stable, so the memoised panels below keep their handlers.
+  const update = useCallback((patch: Partial<MatrixViewState>) => {
     const typing = Object.keys(patch).length === 1 && 'query' in patch;
     redrawPause.current = typing ? TYPING_PAUSE_MS : 0;
     setView((v) => ({ ...v, ...patch }));
-  };
-  const toggleIn = <T,>(list: readonly T[], item: T) =>
-    list.includes(item) ? list.filter((x) => x !== item) : [...list, item];
+  }, []);
 
   const cycleSort = (vendorId: string) => {
     const s = view.sort;
@@ -236,15 +253,199 @@ export default function MatrixExplorer({ data, staticId }: Props) {
     }
   };
 
-  const byScore = () =>
-    update({
-      vendors: [...view.vendors].sort((a, b) => {
-        const va = data.vendors[vendorIndex.get(a) ?? 0];
-        const vb = data.vendors[vendorIndex.get(b) ?? 0];
-        // Products by their rank, then sensors by theirs: a sensor's #1 is not a product's.
-        return va && vb ? byKindThenRank(va, vb) : 0;
+  const byScore = useCallback(
+    () =>
+      update({
+        vendors: [...view.vendors].sort((a, b) => {
+          const va = data.vendors[vendorIndex.get(a) ?? 0];
+          const vb = data.vendors[vendorIndex.get(b) ?? 0];
+          // Products by their rank, then sensors by theirs: a sensor's #1 is not a product's.
+          return va && vb ? byKindThenRank(va, vb) : 0;
+        }),
       }),
-    });
+    [update, view.vendors, data.vendors, vendorIndex],
+  );
+
+  // The toolbar's lists do not depend on the typed text: a keystroke re-renders the box and the
+  // summary, not 46 options and some 60 checkboxes (React diffing them was most of a keystroke's
+  // script at 4x throttling).
+  const sortOptions = useMemo(
+    () =>
+      view.vendors.map((id) => {
+        const vendor = data.vendors[vendorIndex.get(id) ?? -1];
+        return vendor ? (
+          <Fragment key={id}>
+            <option value={id}>{vendor.name}, best first</option>
+            <option value={`-${id}`}>{vendor.name}, worst first</option>
+          </Fragment>
+        ) : null;
+      }),
+    [view.vendors, data.vendors, vendorIndex],
+  );
+  const panels = useMemo(
+    () => (
+      <>
+        <details>
+          <summary>
+            Statuses{view.statuses.length > 0 ? ` (${view.statuses.length} chosen)` : ''}
+          </summary>
+          <fieldset className="panel">
+            <legend>Show rows where a shown product has</legend>
+            {data.statuses.map((s) => (
+              <label key={s.id} className="check">
+                <input
+                  type="checkbox"
+                  checked={view.statuses.includes(s.id)}
+                  onChange={() => update({ statuses: toggleIn(view.statuses, s.id) })}
+                />{' '}
+                <span className="badge" data-status={s.id}>
+                  <span aria-hidden="true">{s.symbol}</span> {s.label}
+                </span>
+              </label>
+            ))}
+          </fieldset>
+        </details>
+        <details>
+          <summary>
+            How known{view.bases.length > 0 ? ` (${view.bases.length} chosen)` : ''}
+          </summary>
+          <fieldset className="panel">
+            <legend>Show rows where a shown product's cell is</legend>
+            {data.bases.map((b) => (
+              <label key={b.id} className="check">
+                <input
+                  type="checkbox"
+                  checked={view.bases.includes(b.id)}
+                  onChange={() => update({ bases: toggleIn(view.bases, b.id) })}
+                />{' '}
+                {b.symbol && (
+                  <span className="basis" aria-hidden="true">
+                    {b.symbol}
+                  </span>
+                )}{' '}
+                {b.label} <span className="muted">({b.cells} cells)</span>
+              </label>
+            ))}
+          </fieldset>
+        </details>
+        <details>
+          <summary>
+            Products ({view.vendors.length} of {data.vendors.length})
+          </summary>
+          <div className="panel">
+            <p className="buttons">
+              <button type="button" onClick={byScore}>
+                Order by score
+              </button>
+              <button type="button" onClick={() => update({ vendors: [...universe.vendorIds] })}>
+                Show all, original order
+              </button>
+            </p>
+            <ol className="vendor-list">
+              {view.vendors.map((id, pos) => {
+                const vendor = data.vendors[vendorIndex.get(id) ?? -1];
+                if (!vendor) return null;
+                return (
+                  <li key={id}>
+                    <label className="check">
+                      <input
+                        type="checkbox"
+                        checked
+                        disabled={view.vendors.length === 1}
+                        onChange={() => update({ vendors: view.vendors.filter((v) => v !== id) })}
+                      />{' '}
+                      {vendor.name}
+                    </label>
+                    <button
+                      type="button"
+                      disabled={pos === 0}
+                      aria-label={`Move ${vendor.name} left`}
+                      onClick={() => update({ vendors: moveVendor(view.vendors, id, -1) })}
+                    >
+                      ←
+                    </button>
+                    <button
+                      type="button"
+                      disabled={pos === view.vendors.length - 1}
+                      aria-label={`Move ${vendor.name} right`}
+                      onClick={() => update({ vendors: moveVendor(view.vendors, id, 1) })}
+                    >
+                      →
+                    </button>
+                  </li>
+                );
+              })}
+            </ol>
+            {data.vendors.some((v) => !view.vendors.includes(v.id)) && (
+              <>
+                <p>Hidden products</p>
+                <ul className="vendor-list">
+                  {data.vendors
+                    .filter((v) => !view.vendors.includes(v.id))
+                    .map((vendor) => (
+                      <li key={vendor.id}>
+                        <label className="check">
+                          <input
+                            type="checkbox"
+                            checked={false}
+                            onChange={() => update({ vendors: [...view.vendors, vendor.id] })}
+                          />{' '}
+                          {vendor.name}
+                        </label>
+                      </li>
+                    ))}
+                </ul>
+              </>
+            )}
+          </div>
+        </details>
+        <details>
+          <summary>
+            Categories ({data.categories.length - view.collapsed.length} of {data.categories.length}{' '}
+            open)
+          </summary>
+          <div className="panel">
+            <p className="buttons">
+              <button
+                type="button"
+                onClick={() => update({ collapsed: [...universe.categoryIds] })}
+              >
+                Collapse all
+              </button>
+              <button type="button" onClick={() => update({ collapsed: [] })}>
+                Expand all
+              </button>
+            </p>
+            <ul className="vendor-list">
+              {data.categories.map((c) => (
+                <li key={c.id}>
+                  <label className="check">
+                    <input
+                      type="checkbox"
+                      checked={!view.collapsed.includes(c.id)}
+                      onChange={() => update({ collapsed: toggleIn(view.collapsed, c.id) })}
+                    />{' '}
+                    {c.name}
+                  </label>
+                </li>
+              ))}
+            </ul>
+          </div>
+        </details>
+      </>
+    ),
+    [
+      update,
+      byScore,
+      view.statuses,
+      view.bases,
+      view.vendors,
+      view.collapsed,
+      data,
+      vendorIndex,
+      universe,
+    ],
+  );
 
   // Same sentence before and after hydration, so hydrating never shifts the layout.
   const summary = summaryText(
@@ -339,169 +540,10 @@ export default function MatrixExplorer({ data, staticId }: Props) {
                 }}
               >
                 <option value="">matrix order</option>
-                {view.vendors.map((id) => {
-                  const vendor = data.vendors[vendorIndex.get(id) ?? -1];
-                  return vendor ? (
-                    <Fragment key={id}>
-                      <option value={id}>{vendor.name}, best first</option>
-                      <option value={`-${id}`}>{vendor.name}, worst first</option>
-                    </Fragment>
-                  ) : null;
-                })}
+                {sortOptions}
               </select>
             </div>
-            <details>
-              <summary>
-                Statuses{view.statuses.length > 0 ? ` (${view.statuses.length} chosen)` : ''}
-              </summary>
-              <fieldset className="panel">
-                <legend>Show rows where a shown product has</legend>
-                {data.statuses.map((s) => (
-                  <label key={s.id} className="check">
-                    <input
-                      type="checkbox"
-                      checked={view.statuses.includes(s.id)}
-                      onChange={() => update({ statuses: toggleIn(view.statuses, s.id) })}
-                    />{' '}
-                    <span className="badge" data-status={s.id}>
-                      <span aria-hidden="true">{s.symbol}</span> {s.label}
-                    </span>
-                  </label>
-                ))}
-              </fieldset>
-            </details>
-            <details>
-              <summary>
-                How known{view.bases.length > 0 ? ` (${view.bases.length} chosen)` : ''}
-              </summary>
-              <fieldset className="panel">
-                <legend>Show rows where a shown product's cell is</legend>
-                {data.bases.map((b) => (
-                  <label key={b.id} className="check">
-                    <input
-                      type="checkbox"
-                      checked={view.bases.includes(b.id)}
-                      onChange={() => update({ bases: toggleIn(view.bases, b.id) })}
-                    />{' '}
-                    {b.symbol && (
-                      <span className="basis" aria-hidden="true">
-                        {b.symbol}
-                      </span>
-                    )}{' '}
-                    {b.label} <span className="muted">({b.cells} cells)</span>
-                  </label>
-                ))}
-              </fieldset>
-            </details>
-            <details>
-              <summary>
-                Products ({view.vendors.length} of {data.vendors.length})
-              </summary>
-              <div className="panel">
-                <p className="buttons">
-                  <button type="button" onClick={byScore}>
-                    Order by score
-                  </button>
-                  <button
-                    type="button"
-                    onClick={() => update({ vendors: [...universe.vendorIds] })}
-                  >
-                    Show all, original order
-                  </button>
-                </p>
-                <ol className="vendor-list">
-                  {view.vendors.map((id, pos) => {
-                    const vendor = data.vendors[vendorIndex.get(id) ?? -1];
-                    if (!vendor) return null;
-                    return (
-                      <li key={id}>
-                        <label className="check">
-                          <input
-                            type="checkbox"
-                            checked
-                            disabled={view.vendors.length === 1}
-                            onChange={() =>
-                              update({ vendors: view.vendors.filter((v) => v !== id) })
-                            }
-                          />{' '}
-                          {vendor.name}
-                        </label>
-                        <button
-                          type="button"
-                          disabled={pos === 0}
-                          aria-label={`Move ${vendor.name} left`}
-                          onClick={() => update({ vendors: moveVendor(view.vendors, id, -1) })}
-                        >
-                          ←
-                        </button>
-                        <button
-                          type="button"
-                          disabled={pos === view.vendors.length - 1}
-                          aria-label={`Move ${vendor.name} right`}
-                          onClick={() => update({ vendors: moveVendor(view.vendors, id, 1) })}
-                        >
-                          →
-                        </button>
-                      </li>
-                    );
-                  })}
-                </ol>
-                {data.vendors.some((v) => !view.vendors.includes(v.id)) && (
-                  <>
-                    <p>Hidden products</p>
-                    <ul className="vendor-list">
-                      {data.vendors
-                        .filter((v) => !view.vendors.includes(v.id))
-                        .map((vendor) => (
-                          <li key={vendor.id}>
-                            <label className="check">
-                              <input
-                                type="checkbox"
-                                checked={false}
-                                onChange={() => update({ vendors: [...view.vendors, vendor.id] })}
-                              />{' '}
-                              {vendor.name}
-                            </label>
-                          </li>
-                        ))}
-                    </ul>
-                  </>
-                )}
-              </div>
-            </details>
-            <details>
-              <summary>
-                Categories ({data.categories.length - view.collapsed.length} of{' '}
-                {data.categories.length} open)
-              </summary>
-              <div className="panel">
-                <p className="buttons">
-                  <button
-                    type="button"
-                    onClick={() => update({ collapsed: [...universe.categoryIds] })}
-                  >
-                    Collapse all
-                  </button>
-                  <button type="button" onClick={() => update({ collapsed: [] })}>
-                    Expand all
-                  </button>
-                </p>
-                <ul className="vendor-list">
-                  {data.categories.map((c) => (
-                    <li key={c.id}>
-                      <label className="check">
-                        <input
-                          type="checkbox"
-                          checked={!view.collapsed.includes(c.id)}
-                          onChange={() => update({ collapsed: toggleIn(view.collapsed, c.id) })}
-                        />{' '}
-                        {c.name}
-                      </label>
-                    </li>
-                  ))}
-                </ul>
-              </div>
-            </details>
+            {panels}
             <p className="buttons">
               <button type="button" onClick={byScore}>
                 Order products by score
