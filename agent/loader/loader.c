@@ -47,7 +47,7 @@ struct options {
 };
 
 static struct options opt = {
-	.drain_ms = 20,
+	.drain_ms = 100,
 	.ring_kib = 16384,
 	.stats_ms = 1000,
 	.families = FAM_DEFAULT,
@@ -60,7 +60,7 @@ static const char usage[] =
 	"  -c          Check only: load and attach everything, report features, then exit.\n"
 	"  -R          Print \"agent-loader: ready\" on stderr once attached (when stdout goes to /dev/null).\n"
 	"  -p pid      Also ignore this process (the enricher); defaults to the parent.\n"
-	"  -d ms       Drain the ring buffer every ms milliseconds (default 20).\n"
+	"  -d ms       Drain the ring buffer every ms milliseconds (default 100).\n"
 	"  -r KiB      Ring buffer size in KiB, a power of two >= 4 (default 16384).\n"
 	"  -w KiB      Wake early once this much data is unread (default: a quarter of the ring).\n"
 	"  -s ms       Write a stats record every ms milliseconds (default 1000).\n"

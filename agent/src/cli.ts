@@ -86,7 +86,7 @@ export const spec: CliSpec = {
     'drain-ms': {
       type: 'string',
       value: '<n>',
-      description: 'Drain the ring buffer every n milliseconds (default 20).',
+      description: 'Drain the ring buffer every n milliseconds (default 100).',
     },
     replay: {
       type: 'string',
