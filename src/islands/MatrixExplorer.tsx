@@ -106,6 +106,8 @@ export default function MatrixExplorer({ data, staticId }: Props) {
     const shared = decodeView(window.location.search, universe);
     const input = queryInput.current;
     const typed = input && (input.value !== '' || document.activeElement === input);
+    // A reader typing through hydration gets the same pause before the first redraw as later.
+    if (typed) redrawPause.current = TYPING_PAUSE_MS;
     setView(typed ? { ...shared, query: input.value } : shared);
     setReady(true);
   }, [universe]);
@@ -140,6 +142,7 @@ export default function MatrixExplorer({ data, staticId }: Props) {
     return () => clearTimeout(timer);
   }, [query]);
 
+  const vendorNames = useMemo(() => data.vendors.map((v) => v.name), [data]);
   const vendorIndex = useMemo(() => new Map(data.vendors.map((v, i) => [v.id, i])), [data]);
   const visibleIndices = view.vendors.flatMap((id) => {
     const i = vendorIndex.get(id);
@@ -465,11 +468,7 @@ export default function MatrixExplorer({ data, staticId }: Props) {
     );
     staticMatrix.current = matrix;
     if (!matrix) return;
-    addStaticControls(
-      matrix,
-      data.vendors.map((v) => v.name),
-      `${ids}-sorthelp`,
-    );
+    // The buttons themselves are added with the first redraw (below), after hydration's paint.
     const onClick = (event: MouseEvent) => {
       const target = event.target instanceof Element ? event.target : null;
       const sort = target?.closest<HTMLElement>('button[data-sort]')?.dataset.sort;
@@ -482,24 +481,37 @@ export default function MatrixExplorer({ data, staticId }: Props) {
     const root = matrix.head.el.closest('table');
     root?.addEventListener('click', onClick);
     return () => root?.removeEventListener('click', onClick);
-  }, [data, ids, staticId, universe]);
+  }, [data, staticId, universe]);
 
   // Draw the view on the static table: the sort and fold buttons' state in this frame (they
-  // answer the click), the rows and columns after it has painted. Keyed by the view's parts as
-  // text, so a render that changes nothing moves nothing.
+  // answer the click), the rows and columns after it has painted. The first redraw also adds the
+  // buttons: adding them relays out the whole table, which hydration's own frame must not wait
+  // for when the reader is typing through it. Keyed by the view's parts as text, so a render that
+  // changes nothing moves nothing.
   useLayoutEffect(() => {
     const matrix = staticMatrix.current;
     if (!ready || !matrix) return;
     const split = (text: string) => (text === '' ? [] : text.split(','));
     const collapsed = new Set(split(collapsedIndices).map(Number));
-    markStaticControls(
-      matrix,
-      sortIndex < 0 ? null : { vendor: sortIndex, desc: sortDesc },
-      collapsed,
-    );
+    const sort = sortIndex < 0 ? null : { vendor: sortIndex, desc: sortDesc };
+    markStaticControls(matrix, sort, collapsed);
     const plan = { vendors: split(vendorOrder).map(Number), rows: split(rowOrder), collapsed };
-    redraw.schedule(() => applyStaticPlan(matrix, plan), redrawPause.current);
-  }, [ready, redraw, vendorOrder, rowOrder, collapsedIndices, sortIndex, sortDesc]);
+    redraw.schedule(() => {
+      addStaticControls(matrix, vendorNames, `${ids}-sorthelp`);
+      markStaticControls(matrix, sort, collapsed);
+      applyStaticPlan(matrix, plan);
+    }, redrawPause.current);
+  }, [
+    ready,
+    redraw,
+    ids,
+    vendorNames,
+    vendorOrder,
+    rowOrder,
+    collapsedIndices,
+    sortIndex,
+    sortDesc,
+  ]);
   useEffect(() => redraw.cancel, [redraw]);
 
   return (
